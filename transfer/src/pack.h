@@ -1,0 +1,48 @@
+// Pack: encoded chunks back to back, each `id[32] | u32le length | encoded chunk`.
+#pragma once
+
+#include <cstring>
+#include <string>
+
+#include "farm/transfer/chunk.h"
+#include "farm/transfer/error.h"
+
+namespace farm::transfer {
+
+inline void append_pack_record(Bytes& pack, const ChunkId& id, ByteView encoded) {
+    pack.insert(pack.end(), id.bytes.begin(), id.bytes.end());
+    std::uint32_t n = static_cast<std::uint32_t>(encoded.size());
+    for (int i = 0; i < 4; ++i) pack.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+    pack.insert(pack.end(), encoded.begin(), encoded.end());
+}
+
+// Calls fn(id, encoded) for each record; throws Error(bad_input) naming the record index
+// and byte offset at the first truncated or oversized record.
+template <typename Fn>
+void for_each_pack_record(ByteView pack, Fn&& fn) {
+    std::size_t pos = 0, index = 0;
+    while (pos < pack.size()) {
+        auto fail = [&](const std::string& why) {
+            throw Error(ErrorKind::bad_input, "pack record " + std::to_string(index) +
+                                                  " at byte " + std::to_string(pos) + ": " +
+                                                  why);
+        };
+        if (pack.size() - pos < 36) fail("truncated header");
+        ChunkId id;
+        std::memcpy(id.bytes.data(), pack.data() + pos, 32);
+        std::uint32_t n = 0;
+        for (int i = 0; i < 4; ++i) n |= std::uint32_t(pack[pos + 32 + i]) << (8 * i);
+        if (n > kMaxChunkSize + 1024) fail("chunk length " + std::to_string(n) + " too large");
+        if (pack.size() - pos - 36 < n) fail("truncated chunk (upload cut short?)");
+        try {
+            fn(id, pack.subspan(pos + 36, n));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::bad_input && e.kind() != ErrorKind::too_large) throw;
+            fail(e.what());
+        }
+        pos += 36 + n;
+        ++index;
+    }
+}
+
+}  // namespace farm::transfer
