@@ -262,6 +262,16 @@ PullResult pull(const Endpoint& endpoint, const std::string& spec, const fs::pat
     return result;
 }
 
+void restore_folder(const Manifest& manifest, const TenantStore& chunks, const fs::path& dest) {
+    std::error_code ec;
+    if (fs::exists(dest, ec) && !(fs::is_directory(dest, ec) && fs::is_empty(dest, ec))) {
+        throw Error(ErrorKind::bad_input, "destination " + dest.string() +
+                                              " exists and is not an empty folder");
+    }
+    fs::create_directories(dest);
+    materialize(manifest, dest, chunks);
+}
+
 std::vector<ProjectSummary> list_projects(const Endpoint& endpoint) {
     HttpConnection conn(endpoint);
     auto reply = conn.request(http::verb::get, "/api/v1/projects");

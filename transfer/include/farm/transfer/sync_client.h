@@ -112,4 +112,10 @@ Manifest fetch_manifest(const Endpoint& endpoint, const ChunkId& snapshot);
 Manifest snapshot_folder(const std::filesystem::path& dir, const PushOptions& options,
                          TenantStore* store);
 
+// Writes the tree of `manifest` into `dest` (absent or empty) from chunks in `chunks`,
+// verifying each: folders first, files, then symlinks (never written through), then
+// folder modes and times.
+void restore_folder(const Manifest& manifest, const TenantStore& chunks,
+                    const std::filesystem::path& dest);
+
 }  // namespace farm::transfer
