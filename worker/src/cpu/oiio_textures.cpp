@@ -1,0 +1,37 @@
+#include "oiio_textures.h"
+
+#include <OpenImageIO/imageio.h>
+
+namespace farm::render {
+
+OiioTextures::OiioTextures(const std::vector<TextureSource>& textures)
+    : ts_(OIIO::TextureSystem::create(/*shared=*/false)) {
+    ts_->attribute("max_memory_MB", 2048.0f);
+    ts_->attribute("autotile", 64);  // untiled PNG/JPEG are cached in tiles too
+    for (const auto& t : textures) {
+        auto in = OIIO::ImageInput::open(t.path);
+        if (!in) throw RenderError("texture " + t.path + ": cannot read: " + OIIO::geterror());
+        in->close();
+        auto* h = ts_->get_texture_handle(OIIO::ustring(t.path));
+        if (!h || !ts_->good(h))
+            throw RenderError("texture " + t.path + ": cannot open: " + ts_->geterror());
+        handles_.push_back(h);
+        OIIO::TextureOpt opt;
+        opt.swrap = t.repeat_s ? OIIO::TextureOpt::WrapPeriodic : OIIO::TextureOpt::WrapClamp;
+        opt.twrap = t.repeat_t ? OIIO::TextureOpt::WrapPeriodic : OIIO::TextureOpt::WrapClamp;
+        opt.interpmode = OIIO::TextureOpt::InterpBilinear;
+        opt.fill = 1.0f;  // missing alpha reads as opaque
+        options_.push_back(opt);
+    }
+}
+
+OiioTextures::~OiioTextures() { OIIO::TextureSystem::destroy(ts_); }
+
+void OiioTextures::lookup(int texture, float u, float v, float* rgba) const {
+    OIIO::TextureOpt opt = options_[texture];
+    // glTF and OpenImageIO both put (0,0) at the image's top-left corner.
+    if (!ts_->texture(handles_[texture], ts_->get_perthread_info(), opt, u, v, 0, 0, 0, 0, 4, rgba))
+        rgba[0] = rgba[1] = rgba[2] = rgba[3] = 1.0f;
+}
+
+}  // namespace farm::render
