@@ -11,6 +11,7 @@ OiioTextures::OiioTextures(const std::vector<TextureSource>& textures)
     for (const auto& t : textures) {
         auto in = OIIO::ImageInput::open(t.path);
         if (!in) throw RenderError("texture " + t.path + ": cannot read: " + OIIO::geterror());
+        channels_.push_back(in->spec().nchannels);
         in->close();
         auto* h = ts_->get_texture_handle(OIIO::ustring(t.path));
         if (!h || !ts_->good(h))
@@ -32,6 +33,10 @@ void OiioTextures::lookup(int texture, float u, float v, float* rgba) const {
     // glTF and OpenImageIO both put (0,0) at the image's top-left corner.
     if (!ts_->texture(handles_[texture], ts_->get_perthread_info(), opt, u, v, 0, 0, 0, 0, 4, rgba))
         rgba[0] = rgba[1] = rgba[2] = rgba[3] = 1.0f;
+    if (channels_[texture] < 3) {
+        rgba[3] = channels_[texture] == 2 ? rgba[1] : 1.0f;
+        rgba[1] = rgba[2] = rgba[0];
+    }
 }
 
 }  // namespace farm::render

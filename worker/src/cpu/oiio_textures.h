@@ -27,6 +27,7 @@ private:
     OIIO::TextureSystem* ts_;
     std::vector<OIIO::TextureSystem::TextureHandle*> handles_;
     std::vector<OIIO::TextureOpt> options_;
+    std::vector<int> channels_;  // 1 = grey, 2 = grey + alpha: expanded to RGBA
 };
 
 }  // namespace farm::render
