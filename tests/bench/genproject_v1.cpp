@@ -211,6 +211,12 @@ GenStats generate_v1(const fs::path& root, double scale, std::uint64_t seed) {
     fs::create_directories(root / "shots/sq020/sh0030/comp");
     fs::create_symlink("../../../cache/sq010/sh0010/hero", root / "shots/sq010/sh0010/hero_cache");
     set_mode_mtime(root / "shots/sq010/sh0010/hero_cache", 0777, kBaseMtime);
+    // Folder mtimes last (writing into a folder moves its mtime).
+    for (const auto& entry : fs::recursive_directory_iterator(root))
+        if (entry.is_directory() && !entry.is_symlink())
+            set_mode_mtime(entry.path(), 0755,
+                           v1_mtime(fs::relative(entry.path(), root).generic_string()));
+    set_mode_mtime(root, 0755, kBaseMtime);
     return b.stats;
 }
 

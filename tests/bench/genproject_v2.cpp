@@ -246,6 +246,19 @@ V2Stats generate_v2(const fs::path& v1, const fs::path& out, const fs::path& cha
             << kAppendSeqDir << "\n";
     }
 
+    // Folder mtimes as an in-place edit leaves them: those of v1, except the folders that
+    // gained or lost entries (the new frames, the parent of the renamed folder).
+    for (const auto& entry : fs::recursive_directory_iterator(out)) {
+        if (!entry.is_directory() || entry.is_symlink()) continue;
+        const std::string rel = fs::relative(entry.path(), out).generic_string();
+        const bool changed = rel == kAppendSeqDir || rel == fs::path(kRenameTo).parent_path();
+        std::string from = rel;
+        if (under(rel, kRenameTo)) from = std::string(kRenameFrom) + rel.substr(kRenameTo.size());
+        set_mode_mtime(entry.path(), 0755,
+                       changed ? v1_mtime(from) + kEditMtimeOffset : v1_mtime(from));
+    }
+    set_mode_mtime(out, 0755, kBaseMtime);
+
     stats.changed_bytes = delta.written();
     delta.close(0644, kBaseMtime + kEditMtimeOffset);
     for (const auto& entry : fs::recursive_directory_iterator(out))

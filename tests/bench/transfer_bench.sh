@@ -104,7 +104,8 @@ done
 
 # ---- results ------------------------------------------------------------------------------
 declare -a table=()   # rows for the final table: "label|value|note"
-row() { table+=("$1|$2|$3"); }
+sep=$'\x1f'  # field separator of table rows (notes may hold '|')
+row() { table+=("$1$sep$2$sep$3"); }
 bench_lines=()
 bench() { bench_lines+=("BENCH $*"); echo "BENCH $*"; }
 
@@ -132,7 +133,7 @@ warm() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
 
 # ---- per-core throughput ------------------------------------------------------------------
 log "per-core micro benchmark"
-"$micro" micro --seconds 2 | tee "$tmp/micro.txt" >&2
+"$micro" micro --seconds 2 | tee "$tmp/micro.txt" | grep -v '^BENCH' >&2
 micro_line=$(grep '^BENCH micro' "$tmp/micro.txt")
 bench "${micro_line#BENCH }"
 mval() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$micro_line"; }
@@ -173,7 +174,7 @@ for i in $(seq 1 "$repeat"); do
     t0=$(now)
     tar_out=$(tar -C "$data" -cf - v1 | zstd -3 -T2 -q -c | wc -c)
     t1=$(now)
-    tar_s+=("$(calc "$t1 - $t0")")
+    tar_s+=("$(calc "round($t1 - $t0, 2)")")
 
     stop_gateway
     rm -rf "$tmp/gw" "$tmp/client-cache"
@@ -183,7 +184,7 @@ for i in $(seq 1 "$repeat"); do
         --cache "$tmp/client-cache" >"$tmp/push1.json" 2>"$tmp/push1.err" ||
         { tail "$tmp/push1.err" >&2; die "farm push v1 failed"; }
     t1=$(now)
-    push_s+=("$(calc "$t1 - $t0")")
+    push_s+=("$(calc "round($t1 - $t0, 2)")")
     log "round $i: tar|zstd ${tar_s[-1]} s, farm push ${push_s[-1]} s"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -225,7 +226,7 @@ bench "repush farm_bytes_sent=$ours seconds=$p2_s" \
 stop_gateway
 declare -a peer_rows=()
 peer() {  # name bytes seconds note
-    peer_rows+=("$1|$2|$3|$4")
+    peer_rows+=("$1$sep$2$sep$3$sep$4")
     if [[ $2 =~ ^[0-9]+$ ]]; then
         bench "peer name=$1 bytes=$2 seconds=$3 ours_over_peer=$(calc "round($ours / $2, 3)")" \
             "note=\"$4\""
@@ -245,8 +246,15 @@ timed() {  # runs "$@", sets `elapsed`
     return $rc
 }
 
+# Backup tools remember inodes and ctimes (restic's trees hold them, borg's files cache keys on
+# them), so they back up one working folder edited in place, as a studio's would be: `proj`
+# starts as hard links to v1 and becomes v2 through `rsync -a --delete` (unchanged files keep
+# their inode; edited ones are replaced), then goes back to v1 for the next tool.
+proj=$data/proj
+proj_v1() { rsync -a --delete "$data/v1/" "$proj/"; }
+proj_v2() { rsync -a --delete "$data/v2/" "$proj/"; }
+
 run_rsync() {
-    command -v rsync >/dev/null || { peer rsync NA - "not installed"; return; }
     # rsync only runs its delta algorithm when one side is remote: a remote-shell stand-in
     # that drops the host name and runs `rsync --server` locally gives it a real pipe.
     printf '#!/bin/sh\nshift\nexec "$@"\n' >"$tmp/local-rsh"
@@ -276,49 +284,52 @@ run_rsync() {
 }
 
 run_borg() {
-    command -v borg >/dev/null || { peer borg NA - "not installed"; return; }
     export BORG_REPO=$tmp/borg BORG_BASE_DIR=$tmp/borg-home BORG_PASSPHRASE=""
     export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
     borg init -e none >"$tmp/borg.txt" 2>&1 || { peer borg NA - "init failed"; return; }
-    (cd "$data/v1" && borg create --compression zstd,3 --json ::v1 .) >>"$tmp/borg.txt" 2>&1 ||
+    proj_v1
+    (cd "$proj" && borg create --compression zstd,3 --json ::v1 .) >>"$tmp/borg.txt" 2>&1 ||
         { peer borg NA - "create v1 failed"; return; }
     local before after dedup
     before=$(tree_bytes "$tmp/borg")
-    timed bash -c "cd '$data/v2' && borg create --compression zstd,3 --json ::v2 . >'$tmp/borg-v2.json'" \
+    proj_v2
+    timed bash -c "cd '$proj' && borg create --compression zstd,3 --json ::v2 . >'$tmp/borg-v2.json'" \
         2>>"$tmp/borg.txt" || { peer borg NA - "create v2 failed"; return; }
     after=$(tree_bytes "$tmp/borg")
     dedup=$(json "$tmp/borg-v2.json" .archive.stats.deduplicated_size)
-    peer "borg 1.2 (zstd,3)" "$((after - before))" "$elapsed" \
-        "repo growth; dedup size $dedup B; chunker buzhash 19,23,21,4095 (min 512K avg 2M max 8M)"
+    peer "borg $(borg --version | cut -d' ' -f2) (zstd,3)" "$((after - before))" "$elapsed" \
+        "repo growth; archive dedup size $dedup B; chunker buzhash 19,23,21,4095 (min 512K avg 2M max 8M)"
     rm -rf "$tmp/borg" "$tmp/borg-home"
 }
 
 run_restic() {
-    command -v restic >/dev/null || { peer restic NA - "not installed"; return; }
     export RESTIC_REPOSITORY=$tmp/restic RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$tmp/restic-cache
     restic init --repository-version 2 >"$tmp/restic.txt" 2>&1 ||
         { peer restic NA - "init failed"; return; }
-    (cd "$data/v1" && restic backup --compression auto --json . | tail -1) >>"$tmp/restic.txt" 2>&1 ||
+    proj_v1
+    (cd "$proj" && restic backup --compression auto --json . | tail -1) >>"$tmp/restic.txt" 2>&1 ||
         { peer restic NA - "backup v1 failed"; return; }
     local before after added
     before=$(tree_bytes "$tmp/restic")
-    timed bash -c "cd '$data/v2' && restic backup --compression auto --json . | tail -1 >'$tmp/restic-v2.json'" \
+    proj_v2
+    timed bash -c "cd '$proj' && restic backup --compression auto --json . | tail -1 >'$tmp/restic-v2.json'" \
         2>>"$tmp/restic.txt" || { peer restic NA - "backup v2 failed"; return; }
     after=$(tree_bytes "$tmp/restic")
     added=$(json "$tmp/restic-v2.json" .data_added)
     peer "restic $(restic version | cut -d' ' -f2) (repo v2, auto)" "$((after - before))" "$elapsed" \
-        "repo growth; data_added $added B; chunker Rabin min 512K avg 1M max 8M"
+        "repo growth; data_added $added B (uncompressed); chunker Rabin min 512K avg 1M max 8M"
     rm -rf "$tmp/restic" "$tmp/restic-cache"
 }
 
 run_casync() {
-    command -v casync >/dev/null || { peer casync NA - "not installed"; return; }
     local store=$tmp/casync.castr
-    casync make --compression=zstd --store="$store" "$tmp/v1.caidx" "$data/v1/" \
+    proj_v1
+    casync make --compression=zstd --store="$store" "$tmp/v1.caidx" "$proj/" \
         >"$tmp/casync.txt" 2>&1 || { peer casync NA - "make v1 failed: $(tail -1 "$tmp/casync.txt")"; return; }
     local before after idx
     before=$(tree_bytes "$store")
-    timed casync make --compression=zstd --store="$store" "$tmp/v2.caidx" "$data/v2/" \
+    proj_v2
+    timed casync make --compression=zstd --store="$store" "$tmp/v2.caidx" "$proj/" \
         >>"$tmp/casync.txt" 2>&1 || { peer casync NA - "make v2 failed: $(tail -1 "$tmp/casync.txt")"; return; }
     after=$(tree_bytes "$store")
     idx=$(stat -c %s "$tmp/v2.caidx")
@@ -327,8 +338,10 @@ run_casync() {
     rm -rf "$store" "$tmp"/v?.caidx
 }
 
+[[ -n $peers ]] && { command -v rsync >/dev/null || die "rsync not found"; cp -al "$data/v1" "$proj"; }
 for p in $peers; do
     log "peer: $p"
+    command -v "$p" >/dev/null || { peer "$p" NA - "not installed"; continue; }
     case $p in
         rsync) run_rsync ;;
         borg) run_borg ;;
@@ -341,7 +354,7 @@ done
 # ---- optional chunk-size sweep (offline: what each average size would send) ----------------
 if [[ -n $sweep ]]; then
     log "chunk-size sweep: $sweep KiB"
-    "$micro" sweep "$data/v1" "$data/v2" --avg "$sweep" | tee "$tmp/sweep.txt" >&2
+    "$micro" sweep "$data/v1" "$data/v2" --avg "$sweep" | tee "$tmp/sweep.txt" | grep -v '^BENCH' >&2
     while read -r line; do bench "${line#BENCH }"; done < <(grep '^BENCH' "$tmp/sweep.txt")
 fi
 
@@ -354,7 +367,7 @@ fi
     printf '%-42s %-22s %s\n' "figure" "value" "note"
     printf '%-42s %-22s %s\n' "------" "-----" "----"
     for r in "${table[@]}"; do
-        IFS='|' read -r a b c <<<"$r"
+        IFS=$sep read -r a b c <<<"$r"
         printf '%-42s %-22s %s\n' "$a" "$b" "$c"
     done
     echo
@@ -362,7 +375,7 @@ fi
         "(ours/ideal $(calc "round($ours / $ideal, 2)")x)"
     printf '%-40s %14s %9s %12s  %s\n' "peer" "bytes" "seconds" "ours/peer" "note"
     for r in "${peer_rows[@]}"; do
-        IFS='|' read -r a b c d <<<"$r"
+        IFS=$sep read -r a b c d <<<"$r"
         ratio=NA
         [[ $b =~ ^[0-9]+$ ]] && ratio=$(calc "round($ours / $b, 3)")
         printf '%-40s %14s %9s %12s  %s\n' "$a" "$b" "$c" "$ratio" "$d"

@@ -2,6 +2,9 @@
 // gateway already holds), then every file of V2 that a push would read (path, size and
 // mtime differ from V1), and count the chunks not seen yet, their raw and encoded bytes.
 // Manifest and HTTP overhead are not included; a pack record costs 36 bytes per chunk.
+// Two what-ifs for the same new chunks: "stream" compresses them as one zstd stream (a
+// pack compressed as a whole, so similar chunks shrink each other), "prefix" compresses
+// each with the previous chunk of the same file as a zstd prefix (the receiver holds it).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +15,8 @@
 #include <cstring>
 #include <map>
 #include <unordered_set>
+
+#include <zstd.h>
 
 #include "farm/transfer/chunk.h"
 #include "farm/transfer/chunker.h"
@@ -81,9 +86,9 @@ void chunk_file(const Chunker& chunker, const fs::path& path, std::vector<std::u
 
 int run_dedup_sweep(const SweepOptions& o) {
     const auto v1 = list_files(o.v1), v2 = list_files(o.v2);
-    std::printf("%-22s %10s %10s %12s %14s %14s %12s %8s\n", "chunker min/avg/max", "v1 chunks",
-                "new chunks", "new raw B", "new encoded B", "+36 B/chunk", "v1 encoded B",
-                "seconds");
+    std::printf("%-18s %9s %7s %10s %10s %10s %10s %10s %11s %6s\n", "min/avg/max", "v1 chunks",
+                "new", "new raw B", "encoded B", "+36 B/chk", "stream B", "prefix B",
+                "v1 encoded", "s");
     for (const std::size_t avg : o.avg_sizes) {
         const auto t0 = std::chrono::steady_clock::now();
         transfer::ChunkerParams params;
@@ -100,39 +105,73 @@ int run_dedup_sweep(const SweepOptions& o) {
                 if (seen.insert(transfer::sha256(chunk)).second)
                     v1_encoded += transfer::encode_chunk(chunk, o.level).size();
             });
-        std::uint64_t new_chunks = 0, new_raw = 0, new_encoded = 0;
+        std::uint64_t new_chunks = 0, new_raw = 0, new_encoded = 0, new_prefix = 0;
+        ZSTD_CCtx* stream = ZSTD_createCCtx();
+        ZSTD_CCtx* prefix = ZSTD_createCCtx();
+        ZSTD_CCtx_setParameter(stream, ZSTD_c_compressionLevel, o.level);
+        std::vector<std::uint8_t> zout(ZSTD_compressBound(params.max_size) + (1u << 16));
+        std::uint64_t new_stream = 0;
+        std::vector<std::uint8_t> previous;
         for (const auto& [rel, info] : v2) {
             const auto old = v1.find(rel);
             if (old != v1.end() && old->second.size == info.size &&
                 old->second.mtime_ns == info.mtime_ns)
                 continue;  // a push reuses the parent's chunk list for it
+            previous.clear();
             chunk_file(chunker, o.v2 / rel, buf, [&](ByteView chunk) {
-                if (!seen.insert(transfer::sha256(chunk)).second) return;
-                ++new_chunks;
-                new_raw += chunk.size();
-                new_encoded += transfer::encode_chunk(chunk, o.level).size();
+                if (seen.insert(transfer::sha256(chunk)).second) {
+                    ++new_chunks;
+                    new_raw += chunk.size();
+                    new_encoded += transfer::encode_chunk(chunk, o.level).size();
+                    ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
+                    while (in.pos < in.size) {
+                        ZSTD_outBuffer out{zout.data(), zout.size(), 0};
+                        ZSTD_compressStream2(stream, &out, &in, ZSTD_e_continue);
+                        new_stream += out.pos;
+                    }
+                    ZSTD_CCtx_reset(prefix, ZSTD_reset_session_and_parameters);
+                    ZSTD_CCtx_setParameter(prefix, ZSTD_c_compressionLevel, o.level);
+                    if (!previous.empty())
+                        ZSTD_CCtx_refPrefix(prefix, previous.data(), previous.size());
+                    const std::size_t n = ZSTD_compress2(prefix, zout.data(), zout.size(),
+                                                         chunk.data(), chunk.size());
+                    new_prefix += 1 + std::min<std::size_t>(ZSTD_isError(n) ? chunk.size() : n,
+                                                            chunk.size());
+                }
+                previous.assign(chunk.begin(), chunk.end());
             });
         }
+        for (std::size_t left = 1; left != 0;) {
+            ZSTD_inBuffer in{nullptr, 0, 0};
+            ZSTD_outBuffer out{zout.data(), zout.size(), 0};
+            left = ZSTD_compressStream2(stream, &out, &in, ZSTD_e_end);
+            new_stream += out.pos;
+        }
+        ZSTD_freeCCtx(stream);
+        ZSTD_freeCCtx(prefix);
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         char label[64];
         std::snprintf(label, sizeof label, "%zuK/%zuK/%zuK", params.min_size >> 10, avg >> 10,
                       params.max_size >> 10);
-        std::printf("%-22s %10llu %10llu %12llu %14llu %14llu %12llu %8.1f\n", label,
+        std::printf("%-18s %9llu %7llu %10llu %10llu %10llu %10llu %10llu %11llu %6.1f\n", label,
                     static_cast<unsigned long long>(v1_chunks),
                     static_cast<unsigned long long>(new_chunks),
                     static_cast<unsigned long long>(new_raw),
                     static_cast<unsigned long long>(new_encoded),
                     static_cast<unsigned long long>(new_encoded + 36 * new_chunks),
+                    static_cast<unsigned long long>(new_stream),
+                    static_cast<unsigned long long>(new_prefix),
                     static_cast<unsigned long long>(v1_encoded), secs);
         std::printf(
             "BENCH sweep min=%zu avg=%zu max=%zu v1_chunks=%llu new_chunks=%llu "
             "new_raw_bytes=%llu new_encoded_bytes=%llu est_sent_bytes=%llu "
-            "v1_encoded_bytes=%llu seconds=%.1f\n",
+            "stream_bytes=%llu prefix_bytes=%llu v1_encoded_bytes=%llu seconds=%.1f\n",
             params.min_size, avg, params.max_size, static_cast<unsigned long long>(v1_chunks),
             static_cast<unsigned long long>(new_chunks), static_cast<unsigned long long>(new_raw),
             static_cast<unsigned long long>(new_encoded),
             static_cast<unsigned long long>(new_encoded + 36 * new_chunks),
+            static_cast<unsigned long long>(new_stream), static_cast<unsigned long long>(new_prefix),
             static_cast<unsigned long long>(v1_encoded), secs);
         std::fflush(stdout);
     }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Renderer benchmark: the demo scene, one frame, farm-render (CPU, Embree) against Blender
+# Cycles (CPU) importing the same glTF at the same resolution, samples and bounces, with
+# denoising and adaptive sampling off. Prints a table and one machine-readable line.
+#
+#   tests/bench/render_bench.sh [BUILD_DIR] [SPP] [WxH] [FRAME] [DEPTH]
+# Defaults: build-render 16 1280x720 60 6. Cycles' max bounces = DEPTH - 1 (its direct
+# lighting is not a bounce; farm-render's depth 1 is direct lighting only).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$root/build-render}
+spp=${2:-16}
+res=${3:-1280x720}
+frame=${4:-60}
+depth=${5:-6}
+w=${res%x*}
+h=${res#*x}
+exe=$build/worker/farm-render
+demo=$root/scenes/samples/demo
+out=$(mktemp -d /tmp/farm-render-bench.XXXXXX)
+[ -x "$exe" ] || { echo "render_bench: $exe not built (ninja -C $build farm-render)" >&2; exit 1; }
+
+ours=$("$exe" "$demo" --frame "$frame" --res "$res" --spp "$spp" --depth "$depth" --device cpu \
+       -q -o "$out/farm.exr" --png "$out/farm.png")
+echo "$ours" >&2
+f_render=$(sed -n 's/.*: \([0-9.]*\) s render.*/\1/p' <<<"$ours")
+f_setup=$(sed -n 's/.*render, \([0-9.]*\) s setup.*/\1/p' <<<"$ours")
+f_mrays=$(sed -n 's/.* \([0-9.]*\) Mrays\/s.*/\1/p' <<<"$ours")
+f_rays=$(sed -n 's/.* \([0-9]*\) rays,.*/\1/p' <<<"$ours")
+f_total=$(awk "BEGIN{print $f_render + $f_setup}")
+
+c_render=NA
+if command -v blender >/dev/null; then
+    line=$(blender -b --factory-startup --python "$root/tests/bench/render_cycles.py" -- \
+           "$demo/demo.gltf" "$frame" "$w" "$h" "$spp" "$((depth - 1))" "$demo/sky.hdr" \
+           "$out/cycles.png" 2>&1 | grep CYCLES_RESULT || true)
+    echo "$line" >&2
+    c_render=$(sed -n 's/.*render_s=\([0-9.]*\).*/\1/p' <<<"$line")
+    [ -n "$c_render" ] || c_render=NA
+fi
+ratio=NA
+[ "$c_render" != NA ] && ratio=$(awk "BEGIN{printf \"%.2f\", $c_render / $f_total}")
+
+printf '\n%-28s %10s %10s %12s\n' "renderer ($res, ${spp} spp)" "seconds" "Mrays/s" "rays"
+printf '%-28s %10.2f %10.2f %12s\n' "farm-render cpu (render)" "$f_render" "$f_mrays" "$f_rays"
+printf '%-28s %10.2f %10s %12s\n' "farm-render cpu (+setup)" "$f_total" "" ""
+printf '%-28s %10s %10s %12s\n' "cycles cpu (render op)" "$c_render" "n/a" "n/a"
+printf 'cycles / farm-render time ratio: %s (> 1 means farm-render is faster)\n' "$ratio"
+echo "RESULT render_bench res=$res spp=$spp depth=$depth frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render ratio=$ratio cores=$(nproc) images=$out"
