@@ -44,14 +44,14 @@ MeshData grid(int nu, int nv, const std::function<V3(float, float)>& f, float uv
     for (int j = 0; j < nv; ++j)
         for (int i = 0; i < nu; ++i) {
             std::uint32_t a = j * (nu + 1) + i, b = a + 1, c = a + nu + 1, d = c + 1;
-            m.indices.insert(m.indices.end(), {a, c, b, b, c, d});
+            m.indices.insert(m.indices.end(), {a, b, c, b, d, c});  // CCW about cross(du, dv)
         }
     return m;
 }
 
 MeshData sphere(int seg, int rings, float r) {
     return grid(seg, rings, [r](float u, float v) {
-        const float th = v * kPi, ph = -u * 2 * kPi;
+        const float th = v * kPi, ph = u * 2 * kPi;  // this direction makes cross(du, dv) point out
         return V3{r * std::sin(th) * std::cos(ph), r * std::cos(th), r * std::sin(th) * std::sin(ph)};
     }, 2, 1);
 }
