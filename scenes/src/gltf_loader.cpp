@@ -79,6 +79,9 @@ struct Loader {
         }
         for (const auto& ext : model.extensionsRequired)
             if (!kSupportedRequired.count(ext)) fail("unsupported required extension " + ext);
+        for (const auto& ext : model.extensionsUsed)
+            if (!kSupportedRequired.count(ext))
+                scene.warnings.push_back("extension " + ext + " is ignored");
         for (std::size_t i = 0; i < model.buffers.size(); ++i)
             if (model.buffers[i].data.empty() && !model.buffers[i].uri.empty())
                 fail("buffer " + std::to_string(i) + " ('" + model.buffers[i].uri +

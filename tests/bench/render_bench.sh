@@ -17,6 +17,7 @@ w=${res%x*}
 h=${res#*x}
 exe=$build/worker/farm-render
 demo=$root/scenes/samples/demo
+fps=$(sed -n 's/.*"fps": *\([0-9.]*\).*/\1/p' "$demo/render.json")
 out=$(mktemp -d /tmp/farm-render-bench.XXXXXX)
 [ -x "$exe" ] || { echo "render_bench: $exe not built (ninja -C $build farm-render)" >&2; exit 1; }
 
@@ -32,7 +33,7 @@ f_total=$(awk "BEGIN{print $f_render + $f_setup}")
 c_render=NA
 if command -v blender >/dev/null; then
     line=$(blender -b --factory-startup --python "$root/tests/bench/render_cycles.py" -- \
-           "$demo/demo.gltf" "$frame" "$w" "$h" "$spp" "$((depth - 1))" "$demo/sky.hdr" \
+           "$demo/demo.gltf" "$frame" "$fps" "$w" "$h" "$spp" "$((depth - 1))" \
            "$out/cycles.png" 2>&1 | grep CYCLES_RESULT || true)
     echo "$line" >&2
     c_render=$(sed -n 's/.*render_s=\([0-9.]*\).*/\1/p' <<<"$line")

@@ -51,6 +51,12 @@ TEST_CASE("absurd render options are refused before any work", "[render][bad]") 
     o.region = {5, 5, 5, 6};
     CHECK_THAT(error_of(s, o), Catch::Contains("empty"));
     o = ok();
+    o.width = o.height = 16384;  // each side allowed, but 1 GiB+ of buffers in one task
+    CHECK_THAT(error_of(s, o), Catch::Contains("split the frame into tiles"));
+    o.region = {0, 0, 4096, 4096};  // a tile of it is fine in size...
+    o.spp = 65536;                  // ...but not with this much work
+    CHECK_THAT(error_of(s, o), Catch::Contains("samples in one task"));
+    o = ok();
     o.time = std::nan("");
     CHECK_THAT(error_of(s, o), Catch::Contains("time"));
     o = ok();

@@ -9,6 +9,9 @@
 namespace farm::render {
 namespace {
 
+constexpr long long kMaxTaskPixels = 1LL << 26;   // 8192 x 8192
+constexpr long long kMaxTaskSamples = 1LL << 38;  // ~2.7e11: 8K at 4096 spp
+
 V3 col(const scene::Mat4& m, int c) { return {m[c * 4], m[c * 4 + 1], m[c * 4 + 2]}; }
 
 Xform to_xform(const scene::Mat4& m) {
@@ -51,6 +54,16 @@ void validate_options(const RenderOptions& o) {
         fail("tile " + std::to_string(r.x0) + "," + std::to_string(r.y0) + "," + std::to_string(r.x1) +
              "," + std::to_string(r.y1) + " is empty or outside the " + std::to_string(o.width) + "x" +
              std::to_string(o.height) + " frame");
+    // Whole-task limits: memory for the pixel buffers (44 bytes a pixel) and total work,
+    // so a request cannot exhaust the worker or run for years.
+    const bool full = r.x0 == 0 && r.y0 == 0 && r.x1 == 0 && r.y1 == 0;
+    const long long pixels = full ? 1LL * o.width * o.height : 1LL * r.width() * r.height();
+    if (pixels > kMaxTaskPixels)
+        fail(std::to_string(pixels) + " pixels in one task (limit " + std::to_string(kMaxTaskPixels) +
+             "): split the frame into tiles");
+    if (pixels * o.spp > kMaxTaskSamples)
+        fail(std::to_string(pixels) + " pixels x " + std::to_string(o.spp) + " spp exceeds " +
+             std::to_string(kMaxTaskSamples) + " samples in one task");
 }
 
 RenderScene::RenderScene(const scene::Scene& scene, const RenderOptions& options) {

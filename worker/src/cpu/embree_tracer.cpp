@@ -32,8 +32,11 @@ EmbreeTracer::EmbreeTracer(const RenderScene& scene) {
             if (!v || !ix) throw RenderError("Embree could not allocate mesh buffers: " + error_);
             std::memcpy(v, m.positions, sizeof(float) * 3 * nv);
             std::memcpy(ix, m.indices, sizeof(std::uint32_t) * 3 * m.triangle_count);
+            // Meshes are built once per frame and traced millions of times: spend on quality.
+            rtcSetGeometryBuildQuality(g, RTC_BUILD_QUALITY_HIGH);
             rtcCommitGeometry(g);
             ms = rtcNewScene(device_);
+            rtcSetSceneBuildQuality(ms, RTC_BUILD_QUALITY_HIGH);
             rtcAttachGeometry(ms, g);
             rtcReleaseGeometry(g);
             rtcCommitScene(ms);

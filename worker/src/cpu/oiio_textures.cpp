@@ -8,6 +8,7 @@ OiioTextures::OiioTextures(const std::vector<TextureSource>& textures)
     : ts_(OIIO::TextureSystem::create(/*shared=*/false)) {
     ts_->attribute("max_memory_MB", 2048.0f);
     ts_->attribute("autotile", 64);  // untiled PNG/JPEG are cached in tiles too
+    ts_->attribute("statistics:level", 0);  // no per-lookup timers on the hot path
     for (const auto& t : textures) {
         auto in = OIIO::ImageInput::open(t.path);
         if (!in) throw RenderError("texture " + t.path + ": cannot read: " + OIIO::geterror());
