@@ -109,6 +109,7 @@ void add_transfer_commands(CLI::App& app, GatewayOptions& g) {
         int level = 3;
         unsigned connections = 4, threads = 0;
         std::size_t avg_kib = 0;
+        double bwlimit_mib = 0;
         bool json = false, rehash = false, quiet = false;
     };
     auto push_args = std::make_shared<PushArgs>();
@@ -120,6 +121,8 @@ void add_transfer_commands(CLI::App& app, GatewayOptions& g) {
     push->add_option("--threads", push_args->threads, "hash/compress threads (0 = all cores)");
     push->add_option("--avg-chunk-kib", push_args->avg_kib,
                      "average chunk size in KiB (power of two; min = avg/4, max = avg*4)");
+    push->add_option("--bwlimit", push_args->bwlimit_mib, "upload rate cap in MiB/s (0 = none)")
+        ->check(CLI::NonNegativeNumber);
     push->add_flag("--json", push_args->json, "print the summary as one JSON object");
     push->add_flag("--rehash", push_args->rehash, "read every file, even those unchanged since the last push");
     push->add_flag("--quiet,-q", push_args->quiet, "no progress display");
@@ -132,6 +135,7 @@ void add_transfer_commands(CLI::App& app, GatewayOptions& g) {
         o.threads = push_args->threads;
         o.rehash = push_args->rehash;
         o.cache_dir = cache_dir(g);
+        o.max_bytes_per_second = push_args->bwlimit_mib * 1024 * 1024;
         if (push_args->avg_kib) {
             o.chunker.avg_size = push_args->avg_kib * 1024;
             o.chunker.min_size = o.chunker.avg_size / 4;

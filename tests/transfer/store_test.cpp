@@ -148,3 +148,27 @@ TEST_CASE("hostile tenant and project names are refused", "[store][bad-input]") 
     }
     CHECK_THROWS_AS(store.tenant("ok").commit_snapshot("../../etc", manifest_of({})), Error);
 }
+
+TEST_CASE("a batch stores every good chunk before the first bad one, and no temp files",
+          "[store][bad-input]") {
+    farm::test::TempDir dir;
+    TenantStore store(dir.path(), "studio");
+    Bytes a = farm::test::random_bytes(2000, 31), b = farm::test::random_bytes(2000, 32),
+          c = farm::test::random_bytes(2000, 33);
+    Bytes ea = encode_chunk(a, 3), eb = encode_chunk(b, 3), ec = encode_chunk(c, 3);
+    std::vector<std::pair<ChunkId, ByteView>> batch = {
+        {sha256(a), ea}, {sha256(a), ea}, {sha256(c), eb}, {sha256(c), ec}};
+    try {
+        store.put_chunks(batch);
+        FAIL("a lying chunk was accepted");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::bad_input);
+        CHECK_THAT(e.what(), Catch::Contains("chunk 2"));
+    }
+    CHECK(store.has_chunk(sha256(a)));
+    CHECK_FALSE(store.has_chunk(sha256(c)));
+    CHECK(fs::is_empty(store.dir() / "tmp"));
+    std::vector<std::pair<ChunkId, ByteView>> good = {{sha256(b), eb}, {sha256(c), ec}};
+    CHECK(store.put_chunks(good) == 2);
+    CHECK(store.get_chunk(sha256(c)) == c);
+}

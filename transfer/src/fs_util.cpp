@@ -39,6 +39,37 @@ Bytes read_file(const fs::path& path) {
     return out;
 }
 
+void write_unsynced(const fs::path& path, ByteView data) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw Error(ErrorKind::io, "cannot create " + path.string() + ": " + errno_text(errno));
+    }
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int err = errno;
+            ::close(fd);
+            throw Error(ErrorKind::io, "cannot write " + path.string() + ": " + errno_text(err));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) {
+        throw Error(ErrorKind::io, "cannot write " + path.string() + ": " + errno_text(errno));
+    }
+}
+
+void sync_filesystem(const fs::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::syncfs(fd) != 0) {
+        int err = errno;
+        if (fd >= 0) ::close(fd);
+        throw Error(ErrorKind::io, "cannot sync " + path.string() + ": " + errno_text(err));
+    }
+    ::close(fd);
+}
+
 void fsync_path(const fs::path& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;

@@ -17,6 +17,11 @@ void write_atomically(const std::filesystem::path& tmp_dir,
                       const std::filesystem::path& target, ByteView data,
                       bool sync_dir = true);
 
+// Writes a new file without syncing it; callers batch durability with sync_filesystem.
+void write_unsynced(const std::filesystem::path& path, ByteView data);
+// syncfs(2) on the file system holding `path`: one barrier for many files.
+void sync_filesystem(const std::filesystem::path& path);
+
 void fsync_path(const std::filesystem::path& path);
 
 std::string errno_text(int err);

@@ -28,7 +28,9 @@ std::vector<SnapshotInfo> snapshots_of(HttpConnection& conn, const std::string& 
     auto reply = conn.request(http::verb::get, "/api/v1/projects/" + project + "/snapshots");
     detail::expect_success(reply, "listing snapshots of " + project);
     std::vector<SnapshotInfo> out;
-    for (const auto& v : boost::json::parse(reply.body).as_array()) {
+    // Keep the parsed document alive: a range-for over a member of a temporary dangles.
+    boost::json::value doc = boost::json::parse(reply.body);
+    for (const auto& v : doc.as_array()) {
         SnapshotInfo info;
         info.id = *ChunkId::from_hex(std::string(v.at("id").as_string()));
         info.created_unix_ns = v.at("created_unix_ns").to_number<std::int64_t>();
@@ -107,13 +109,12 @@ void fetch_chunks(const Endpoint& endpoint, const std::vector<ChunkRef>& refs,
                 for (const ChunkId& id : *batch) body.append(id.bytes.begin(), id.bytes.end());
                 auto reply = conn.request(http::verb::post, "/api/v1/chunks/fetch", std::move(body));
                 detail::expect_success(reply, "fetching chunks");
-                std::size_t count = 0;
+                std::vector<std::pair<ChunkId, ByteView>> records;
                 for_each_pack_record(
                     {reinterpret_cast<const std::uint8_t*>(reply.body.data()), reply.body.size()},
-                    [&](const ChunkId& id, ByteView encoded) {
-                        cache.put_chunk(id, encoded);  // verifies the hash
-                        ++count;
-                    });
+                    [&](const ChunkId& id, ByteView encoded) { records.emplace_back(id, encoded); });
+                cache.put_chunks(records);  // verifies every hash
+                std::size_t count = records.size();
                 if (count != batch->size()) {
                     throw Error(ErrorKind::io, "gateway returned " + std::to_string(count) +
                                                    " of " + std::to_string(batch->size()) +
@@ -277,7 +278,9 @@ std::vector<ProjectSummary> list_projects(const Endpoint& endpoint) {
     auto reply = conn.request(http::verb::get, "/api/v1/projects");
     detail::expect_success(reply, "listing projects");
     std::vector<ProjectSummary> out;
-    for (const auto& v : boost::json::parse(reply.body).as_array()) {
+    // Keep the parsed document alive: a range-for over a member of a temporary dangles.
+    boost::json::value doc = boost::json::parse(reply.body);
+    for (const auto& v : doc.as_array()) {
         ProjectSummary p;
         p.name = std::string(v.at("name").as_string());
         p.snapshot_count = v.at("snapshots").to_number<std::size_t>();

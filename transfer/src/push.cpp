@@ -19,6 +19,30 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// Paces uploads to a byte rate: each pack reserves its slot on a shared timeline and
+// waits for it, so all connections together stay under the cap.
+class RateLimiter {
+public:
+    explicit RateLimiter(double bytes_per_second) : rate_(bytes_per_second) {}
+    void acquire(std::size_t bytes) {
+        if (rate_ <= 0) return;
+        std::chrono::steady_clock::time_point start;
+        {
+            std::lock_guard lock(mutex_);
+            auto now = std::chrono::steady_clock::now();
+            start = std::max(now, next_free_);
+            next_free_ = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(bytes / rate_));
+        }
+        std::this_thread::sleep_until(start);
+    }
+
+private:
+    double rate_;
+    std::mutex mutex_;
+    std::chrono::steady_clock::time_point next_free_{};
+};
+
 struct Batch {
     std::vector<ChunkId> ids;
     std::vector<Bytes> encoded;
@@ -34,7 +58,8 @@ public:
         : endpoint_(endpoint),
           batch_bytes_(options.batch_bytes),
           capacity_(2 * std::max(1u, options.connections)),
-          progress_(options.progress) {
+          progress_(options.progress),
+          limiter_(options.max_bytes_per_second) {
         for (unsigned i = 0; i < std::max(1u, options.connections); ++i) {
             threads_.emplace_back([this] { run(); });
         }
@@ -146,6 +171,7 @@ private:
             encoded += batch.encoded[i].size();
         }
         if (!pack.empty()) {
+            limiter_.acquire(pack.size());
             auto up = conn.request(http::verb::post, "/api/v1/chunks",
                                    std::string(pack.begin(), pack.end()));
             detail::expect_success(up, "uploading chunks");
@@ -164,6 +190,7 @@ private:
     std::size_t batch_bytes_;
     std::size_t capacity_;
     TransferProgress* progress_;
+    RateLimiter limiter_;
     Batch current_;
     std::mutex mutex_;
     std::condition_variable not_empty_, not_full_;

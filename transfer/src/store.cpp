@@ -93,6 +93,53 @@ bool TenantStore::put_chunk(const ChunkId& id, ByteView encoded) {
     return true;
 }
 
+std::size_t TenantStore::put_chunks(std::span<const std::pair<ChunkId, ByteView>> chunks) {
+    struct Pending {
+        fs::path tmp, target;
+    };
+    std::vector<Pending> pending;
+    std::unordered_set<ChunkId, ChunkIdHash> in_batch;
+    std::optional<Error> failure;
+    auto discard = [&] {
+        std::error_code ec;
+        for (const Pending& p : pending) fs::remove(p.tmp, ec);
+    };
+    try {
+        for (std::size_t i = 0; i < chunks.size(); ++i) {
+            const auto& [id, encoded] = chunks[i];
+            try {
+                decode_and_verify(id, encoded);
+            } catch (const Error& e) {
+                failure.emplace(e.kind(), "chunk " + std::to_string(i) + " (" + id.hex() +
+                                              "): " + e.what());
+                break;
+            }
+            if (has_chunk(id) || !in_batch.insert(id).second) continue;
+            fs::path target = chunk_path(id);
+            fs::path tmp = dir_ / "tmp" /
+                           (std::to_string(::getpid()) + ".b" + id.hex() + "." +
+                            std::to_string(batch_counter_.fetch_add(1)));
+            detail::write_unsynced(tmp, encoded);
+            pending.push_back({tmp, target});
+        }
+        if (!pending.empty()) {
+            detail::sync_filesystem(dir_);  // data durable before any name points at it
+            for (const Pending& p : pending) {
+                if (::rename(p.tmp.c_str(), p.target.c_str()) != 0) {
+                    throw Error(ErrorKind::io, "cannot rename into " + p.target.string() +
+                                                   ": " + detail::errno_text(errno));
+                }
+            }
+            detail::sync_filesystem(dir_);  // and the names themselves
+        }
+    } catch (...) {
+        discard();
+        throw;
+    }
+    if (failure) throw *failure;
+    return pending.size();
+}
+
 void TenantStore::quarantine(const ChunkId& id) const {
     std::error_code ec;
     fs::rename(chunk_path(id), dir_ / "quarantine" / id.hex(), ec);

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 
 #include "farm/transfer/error.h"
@@ -137,11 +138,21 @@ private:
     }
 
     Response upload() {
-        std::size_t stored = 0, present = 0;
-        for_each_pack_record(body_bytes(req_), [&](const ChunkId& id, ByteView encoded) {
-            (store_.put_chunk(id, encoded) ? stored : present)++;
-        });
-        return json_response(req_, http::status::ok, {{"stored", stored}, {"present", present}});
+        // Structure first (a truncated record fails here), then content: the store
+        // verifies every chunk and keeps those before the first bad one.
+        std::vector<std::pair<ChunkId, ByteView>> records;
+        std::optional<Error> malformed;
+        try {
+            for_each_pack_record(body_bytes(req_), [&](const ChunkId& id, ByteView encoded) {
+                records.emplace_back(id, encoded);
+            });
+        } catch (const Error& e) {
+            malformed = e;
+        }
+        std::size_t stored = store_.put_chunks(records);
+        if (malformed) throw *malformed;
+        return json_response(req_, http::status::ok,
+                             {{"stored", stored}, {"present", records.size() - stored}});
     }
 
     Response fetch() {

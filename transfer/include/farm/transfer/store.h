@@ -10,12 +10,14 @@
 // the old state or the new, never a torn file. Every read re-hashes the chunk.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -63,6 +65,12 @@ public:
     // Verifies the encoded chunk against id, then stores it durably. Returns false when it
     // was already present. Throws Error(bad_input) when the content does not match.
     bool put_chunk(const ChunkId& id, ByteView encoded);
+    // Stores many chunks with one durability barrier instead of one fsync each: all are
+    // verified and written to tmp/, the file system is synced once, then all are renamed
+    // into place and synced again. On the first chunk that fails verification, the
+    // chunks before it are stored and Error(bad_input) names the failing index.
+    // Returns how many were new.
+    std::size_t put_chunks(std::span<const std::pair<ChunkId, ByteView>> chunks);
     // Encoded bytes as stored, after checking them against id. Throws not_found / corrupt.
     Bytes get_chunk_encoded(const ChunkId& id) const;
     // Raw bytes, verified.
@@ -91,7 +99,8 @@ private:
     void quarantine(const ChunkId& id) const;
 
     std::filesystem::path dir_;
-    mutable std::mutex refs_mutex_;  // serializes project-log appends and gc
+    mutable std::mutex refs_mutex_;
+    std::atomic<std::uint64_t> batch_counter_{0};  // serializes project-log appends and gc
 };
 
 // Holds one TenantStore per tenant, created on first use.

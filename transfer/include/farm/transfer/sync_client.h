@@ -52,6 +52,9 @@ struct PushOptions {
     // delta. Empty disables it.
     std::filesystem::path cache_dir;
     bool rehash = false;  // read every file even when its stat matches the parent
+    // Caps the upload rate over all connections (bytes per second, 0 = no cap), so a push
+    // can share a studio's long-haul link with other traffic.
+    double max_bytes_per_second = 0;
     TransferProgress* progress = nullptr;
 };
 
