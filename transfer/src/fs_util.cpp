@@ -39,21 +39,28 @@ Bytes read_file(const fs::path& path) {
     return out;
 }
 
-void write_unsynced(const fs::path& path, ByteView data) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        throw Error(ErrorKind::io, "cannot create " + path.string() + ": " + errno_text(errno));
-    }
+void write_all(int fd, ByteView data, const fs::path& path) {
     std::size_t done = 0;
     while (done < data.size()) {
         ssize_t n = ::write(fd, data.data() + done, data.size() - done);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            int err = errno;
-            ::close(fd);
-            throw Error(ErrorKind::io, "cannot write " + path.string() + ": " + errno_text(err));
+            throw Error(ErrorKind::io, "cannot write " + path.string() + ": " + errno_text(errno));
         }
         done += static_cast<std::size_t>(n);
+    }
+}
+
+void write_unsynced(const fs::path& path, ByteView data) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw Error(ErrorKind::io, "cannot create " + path.string() + ": " + errno_text(errno));
+    }
+    try {
+        write_all(fd, data, path);
+    } catch (...) {
+        ::close(fd);
+        throw;
     }
     if (::close(fd) != 0) {
         throw Error(ErrorKind::io, "cannot write " + path.string() + ": " + errno_text(errno));
@@ -86,17 +93,12 @@ void write_atomically(const fs::path& tmp_dir, const fs::path& target, ByteView 
     if (fd < 0) {
         throw Error(ErrorKind::io, "cannot create " + tmp.string() + ": " + errno_text(errno));
     }
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw Error(ErrorKind::io, "cannot write " + tmp.string() + ": " + errno_text(err));
-        }
-        done += static_cast<std::size_t>(n);
+    try {
+        write_all(fd, data, tmp);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int err = errno;

@@ -17,6 +17,9 @@ void write_atomically(const std::filesystem::path& tmp_dir,
                       const std::filesystem::path& target, ByteView data,
                       bool sync_dir = true);
 
+// Writes all of `data` to `fd` (retrying short writes); `path` names it in errors.
+void write_all(int fd, ByteView data, const std::filesystem::path& path);
+
 // Writes a new file without syncing it; callers batch durability with sync_filesystem.
 void write_unsynced(const std::filesystem::path& path, ByteView data);
 // syncfs(2) on the file system holding `path`: one barrier for many files.

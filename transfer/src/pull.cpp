@@ -148,17 +148,11 @@ void write_file(const fs::path& path, const Entry& e, const TenantStore& cache) 
             ::close(fd);
             throw Error(ErrorKind::corrupt, "chunk " + c.id.hex() + " has the wrong size");
         }
-        std::size_t done = 0;
-        while (done < raw.size()) {
-            ssize_t n = ::write(fd, raw.data() + done, raw.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                int err = errno;
-                ::close(fd);
-                throw Error(ErrorKind::io, "cannot write " + path.string() + ": " +
-                                               detail::errno_text(err));
-            }
-            done += static_cast<std::size_t>(n);
+        try {
+            detail::write_all(fd, raw, path);
+        } catch (...) {
+            ::close(fd);
+            throw;
         }
     }
     ::fchmod(fd, e.mode);
