@@ -1,4 +1,4 @@
-#include "http_client.h"
+#include "farm/transfer/http_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -37,8 +37,6 @@ Endpoint Endpoint::parse(std::string_view url, std::string token) {
     }
     return ep;
 }
-
-namespace detail {
 
 HttpConnection::HttpConnection(Endpoint endpoint, std::chrono::seconds timeout)
     : endpoint_(std::move(endpoint)), timeout_(timeout) {}
@@ -92,8 +90,10 @@ Reply HttpConnection::exchange(const http::request<http::string_body>& req) {
 }
 
 Reply HttpConnection::request(http::verb verb, const std::string& target, std::string body,
-                              std::string_view content_type) {
+                              std::string_view content_type,
+                              const http::fields& extra_headers) {
     http::request<http::string_body> req{verb, target, 11};
+    for (const auto& field : extra_headers) req.set(field.name_string(), field.value());
     req.set(http::field::host, endpoint_.host);
     req.set(http::field::user_agent, "farm/0.1");
     if (!endpoint_.token.empty()) {
@@ -118,8 +118,8 @@ Reply HttpConnection::request(http::verb verb, const std::string& target, std::s
             // A kept-alive connection may have been closed by the server while idle;
             // that failure says nothing about the request, so try once on a fresh one.
             if (reused && attempt == 0) continue;
-            throw Error(ErrorKind::io, std::string(verb == http::verb::get ? "GET " : "POST ") +
-                                           target + " failed: " + e.code().message());
+            throw Error(ErrorKind::io, std::string(http::to_string(verb)) + " " + target +
+                                           " failed: " + e.code().message());
         }
     }
 }
@@ -142,5 +142,4 @@ void expect_success(const Reply& reply, std::string_view what) {
                           std::to_string(reply.status) + ": " + message);
 }
 
-}  // namespace detail
 }  // namespace farm::transfer

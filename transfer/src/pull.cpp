@@ -9,16 +9,15 @@
 
 #include "client_cache.h"
 #include "farm/transfer/error.h"
+#include "farm/transfer/http_client.h"
 #include "farm/transfer/sync_client.h"
 #include "fs_util.h"
-#include "http_client.h"
 #include "pack.h"
 #include "snapshot_builder.h"
 
 namespace farm::transfer {
 
 namespace fs = std::filesystem;
-using detail::HttpConnection;
 namespace http = boost::beast::http;
 
 namespace {
@@ -26,7 +25,7 @@ namespace {
 std::vector<SnapshotInfo> snapshots_of(HttpConnection& conn, const std::string& project) {
     validate_name(project, "project");
     auto reply = conn.request(http::verb::get, "/api/v1/projects/" + project + "/snapshots");
-    detail::expect_success(reply, "listing snapshots of " + project);
+    expect_success(reply, "listing snapshots of " + project);
     std::vector<SnapshotInfo> out;
     // Keep the parsed document alive: a range-for over a member of a temporary dangles.
     boost::json::value doc = boost::json::parse(reply.body);
@@ -69,7 +68,7 @@ ChunkId resolve(HttpConnection& conn, const std::string& spec) {
 Bytes manifest_bytes(HttpConnection& conn, const detail::ClientCache& cache, const ChunkId& id) {
     if (auto cached = cache.manifest(id)) return *cached;
     auto reply = conn.request(http::verb::get, "/api/v1/snapshots/" + id.hex());
-    detail::expect_success(reply, "fetching snapshot " + id.hex());
+    expect_success(reply, "fetching snapshot " + id.hex());
     Bytes bytes(reply.body.begin(), reply.body.end());
     if (snapshot_id(bytes) != id) {
         throw Error(ErrorKind::io, "snapshot " + id.hex() + " arrived corrupted");
@@ -108,7 +107,7 @@ void fetch_chunks(const Endpoint& endpoint, const std::vector<ChunkRef>& refs,
                 std::string body;
                 for (const ChunkId& id : *batch) body.append(id.bytes.begin(), id.bytes.end());
                 auto reply = conn.request(http::verb::post, "/api/v1/chunks/fetch", std::move(body));
-                detail::expect_success(reply, "fetching chunks");
+                expect_success(reply, "fetching chunks");
                 std::vector<std::pair<ChunkId, ByteView>> records;
                 for_each_pack_record(
                     {reinterpret_cast<const std::uint8_t*>(reply.body.data()), reply.body.size()},
@@ -270,7 +269,7 @@ void restore_folder(const Manifest& manifest, const TenantStore& chunks, const f
 std::vector<ProjectSummary> list_projects(const Endpoint& endpoint) {
     HttpConnection conn(endpoint);
     auto reply = conn.request(http::verb::get, "/api/v1/projects");
-    detail::expect_success(reply, "listing projects");
+    expect_success(reply, "listing projects");
     std::vector<ProjectSummary> out;
     // Keep the parsed document alive: a range-for over a member of a temporary dangles.
     boost::json::value doc = boost::json::parse(reply.body);

@@ -6,15 +6,14 @@
 
 #include "client_cache.h"
 #include "farm/transfer/error.h"
+#include "farm/transfer/http_client.h"
 #include "farm/transfer/sync_client.h"
-#include "http_client.h"
 #include "pack.h"
 #include "snapshot_builder.h"
 
 namespace farm::transfer {
 
 namespace fs = std::filesystem;
-using detail::HttpConnection;
 namespace http = boost::beast::http;
 
 namespace {
@@ -151,7 +150,7 @@ private:
         for (const ChunkId& id : batch.ids) ids.append(id.bytes.begin(), id.bytes.end());
         std::uint64_t before = conn.bytes_sent();
         auto reply = conn.request(http::verb::post, "/api/v1/chunks/missing", std::move(ids));
-        detail::expect_success(reply, "asking which chunks are missing");
+        expect_success(reply, "asking which chunks are missing");
         if (reply.body.size() % 32 != 0) {
             throw Error(ErrorKind::io, "gateway sent a malformed missing-chunk list");
         }
@@ -174,7 +173,7 @@ private:
             limiter_.acquire(pack.size());
             auto up = conn.request(http::verb::post, "/api/v1/chunks",
                                    std::string(pack.begin(), pack.end()));
-            detail::expect_success(up, "uploading chunks");
+            expect_success(up, "uploading chunks");
         }
         std::lock_guard lock(mutex_);
         new_chunks += chunks;
@@ -203,7 +202,7 @@ private:
 std::optional<ChunkId> latest_snapshot(HttpConnection& conn, const std::string& project) {
     auto reply = conn.request(http::verb::get, "/api/v1/projects/" + project + "/snapshots");
     if (reply.status == 404) return std::nullopt;
-    detail::expect_success(reply, "listing snapshots of " + project);
+    expect_success(reply, "listing snapshots of " + project);
     auto v = boost::json::parse(reply.body);
     const auto& arr = v.as_array();
     if (arr.empty()) return std::nullopt;
@@ -212,7 +211,7 @@ std::optional<ChunkId> latest_snapshot(HttpConnection& conn, const std::string& 
 
 Bytes download_manifest(HttpConnection& conn, const ChunkId& id) {
     auto reply = conn.request(http::verb::get, "/api/v1/snapshots/" + id.hex());
-    detail::expect_success(reply, "fetching snapshot " + id.hex());
+    expect_success(reply, "fetching snapshot " + id.hex());
     Bytes bytes(reply.body.begin(), reply.body.end());
     if (snapshot_id(bytes) != id) {
         throw Error(ErrorKind::io, "snapshot " + id.hex() + " arrived corrupted");
@@ -278,7 +277,7 @@ PushResult push_once(const fs::path& dir, const Endpoint& endpoint,
         again.bytes_sent += conn.bytes_sent() + sink.sent;
         return again;
     }
-    detail::expect_success(reply, "committing the snapshot");
+    expect_success(reply, "committing the snapshot");
     auto v = boost::json::parse(reply.body);
     result.snapshot = *ChunkId::from_hex(std::string(v.at("snapshot").as_string()));
     if (result.snapshot != snapshot_id(bytes)) {

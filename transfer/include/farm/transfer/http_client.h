@@ -1,6 +1,7 @@
-// A blocking HTTP/1.1 client over one keep-alive connection, used by push and pull.
-// Every call is bounded by a timeout; a connection the server closed while idle is
-// re-opened once transparently.
+// A blocking HTTP/1.1 client over one keep-alive connection to a gateway: used by push
+// and pull, and by the CLI and workers for the REST API. Every call is bounded by a
+// timeout; a connection the server closed while idle is re-opened once transparently.
+// Not thread-safe: one connection per thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,7 +14,7 @@
 
 #include "farm/transfer/sync_client.h"
 
-namespace farm::transfer::detail {
+namespace farm::transfer {
 
 namespace http = boost::beast::http;
 
@@ -31,7 +32,8 @@ public:
 
     // Throws Error(io) when the gateway cannot be reached or the exchange fails.
     Reply request(http::verb verb, const std::string& target, std::string body = {},
-                  std::string_view content_type = "application/octet-stream");
+                  std::string_view content_type = "application/octet-stream",
+                  const http::fields& extra_headers = {});
 
     std::uint64_t bytes_sent() const { return bytes_sent_; }
     std::uint64_t bytes_received() const { return bytes_received_; }
@@ -52,4 +54,4 @@ private:
 // "error" field, prefixed by `what`, unless the status is 2xx.
 void expect_success(const Reply& reply, std::string_view what);
 
-}  // namespace farm::transfer::detail
+}  // namespace farm::transfer
