@@ -347,13 +347,20 @@ struct Loader {
                 dst.children.push_back(c);
             }
         }
-        // A cycle leaves nodes with parents that never reach a root.
+        // A cycle leaves nodes whose parent chain never reaches a root. Each node has at
+        // most one parent, so walk up once per node, remembering chains already proven
+        // good (linear time even for a 100k-deep chain).
+        std::vector<char> state(n, 0);  // 0 unknown, 1 on the current walk, 2 reaches a root
         for (std::size_t i = 0; i < n; ++i) {
+            std::vector<int> walk;
             int p = static_cast<int>(i);
-            for (std::size_t steps = 0; p >= 0; ++steps) {
-                if (steps > n) fail("node hierarchy contains a cycle at node " + std::to_string(i));
+            while (p >= 0 && state[p] == 0) {
+                state[p] = 1;
+                walk.push_back(p);
                 p = scene.nodes[p].parent;
             }
+            if (p >= 0 && state[p] == 1) fail("node hierarchy contains a cycle at node " + std::to_string(p));
+            for (int w : walk) state[w] = 2;
         }
         const int si = model.defaultScene >= 0 ? model.defaultScene : 0;
         if (model.scenes.empty()) {

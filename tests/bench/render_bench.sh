@@ -21,8 +21,11 @@ fps=$(sed -n 's/.*"fps": *\([0-9.]*\).*/\1/p' "$demo/render.json")
 out=$(mktemp -d /tmp/farm-render-bench.XXXXXX)
 [ -x "$exe" ] || { echo "render_bench: $exe not built (ninja -C $build farm-render)" >&2; exit 1; }
 
-ours=$("$exe" "$demo" --frame "$frame" --res "$res" --spp "$spp" --depth "$depth" --device cpu \
-       -q -o "$out/farm.exr" --png "$out/farm.png")
+# CPU seconds (user + system) as well as wall time: on a shared machine the wall time
+# depends on the neighbours, the CPU time much less.
+ours=$(/usr/bin/time -f "CPU_SECONDS %U %S" -o "$out/farm.time" "$exe" "$demo" --frame "$frame" \
+       --res "$res" --spp "$spp" --depth "$depth" --device cpu -q -o "$out/farm.exr" --png "$out/farm.png")
+f_cpu=$(awk '/CPU_SECONDS/{print $2 + $3}' "$out/farm.time")
 echo "$ours" >&2
 f_render=$(sed -n 's/.*: \([0-9.]*\) s render.*/\1/p' <<<"$ours")
 f_setup=$(sed -n 's/.*render, \([0-9.]*\) s setup.*/\1/p' <<<"$ours")
@@ -31,20 +34,22 @@ f_rays=$(sed -n 's/.* \([0-9]*\) rays,.*/\1/p' <<<"$ours")
 f_total=$(awk "BEGIN{print $f_render + $f_setup}")
 
 c_render=NA
+c_cpu=NA
 if command -v blender >/dev/null; then
-    line=$(blender -b --factory-startup --python "$root/tests/bench/render_cycles.py" -- \
+    line=$(/usr/bin/time -f "CPU_SECONDS %U %S" -o "$out/cycles.time" blender -b --factory-startup --python "$root/tests/bench/render_cycles.py" -- \
            "$demo/demo.gltf" "$frame" "$fps" "$w" "$h" "$spp" "$((depth - 1))" \
            "$out/cycles.png" 2>&1 | grep CYCLES_RESULT || true)
     echo "$line" >&2
     c_render=$(sed -n 's/.*render_s=\([0-9.]*\).*/\1/p' <<<"$line")
     [ -n "$c_render" ] || c_render=NA
+    c_cpu=$(awk '/CPU_SECONDS/{print $2 + $3}' "$out/cycles.time")
 fi
 ratio=NA
 [ "$c_render" != NA ] && ratio=$(awk "BEGIN{printf \"%.2f\", $c_render / $f_total}")
 
-printf '\n%-28s %10s %10s %12s\n' "renderer ($res, ${spp} spp)" "seconds" "Mrays/s" "rays"
-printf '%-28s %10.2f %10.2f %12s\n' "farm-render cpu (render)" "$f_render" "$f_mrays" "$f_rays"
-printf '%-28s %10.2f %10s %12s\n' "farm-render cpu (+setup)" "$f_total" "" ""
-printf '%-28s %10s %10s %12s\n' "cycles cpu (render op)" "$c_render" "n/a" "n/a"
+printf '\n%-28s %10s %12s %10s %12s\n' "renderer ($res, ${spp} spp)" "wall s" "process cpu s" "Mrays/s" "rays"
+printf '%-28s %10.2f %12s %10.2f %12s\n' "farm-render cpu (render)" "$f_render" "" "$f_mrays" "$f_rays"
+printf '%-28s %10.2f %12s %10s %12s\n' "farm-render cpu (+setup)" "$f_total" "$f_cpu" "" ""
+printf '%-28s %10s %12s %10s %12s\n' "cycles cpu (render op)" "$c_render" "$c_cpu" "n/a" "n/a"
 printf 'cycles / farm-render time ratio: %s (> 1 means farm-render is faster)\n' "$ratio"
-echo "RESULT render_bench res=$res spp=$spp depth=$depth frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render ratio=$ratio cores=$(nproc) images=$out"
+echo "RESULT render_bench res=$res spp=$spp depth=$depth frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render farm_cpu_s=$f_cpu cycles_process_cpu_s=$c_cpu ratio=$ratio cores=$(nproc) images=$out"
