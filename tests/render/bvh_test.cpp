@@ -86,8 +86,8 @@ TEST_CASE("array textures (GPU path) match OpenImageIO lookups (CPU path)", "[bv
         for (int k = 0; k < 200; ++k) {
             const float u = 3 * rng.next() - 1, v = 3 * rng.next() - 1;
             float a[4], b[4];
-            oiio.lookup(static_cast<int>(t), u, v, a);
-            arr.lookup(0, u, v, b);
+            oiio.lookup(static_cast<int>(t), u, v, 0.0f, a);
+            arr.lookup(0, u, v, 0.0f, b);
             for (int c = 0; c < 3; ++c) worst = std::max(worst, double(std::abs(a[c] - b[c])));
         }
         CHECK(worst < 0.02);

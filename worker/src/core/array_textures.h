@@ -25,7 +25,8 @@ struct ArrayTextures {
         return i < 0 ? 0 : (i >= n ? n - 1 : i);
     }
 
-    FARM_HD void lookup(int id, float u, float v, float* out) const {
+    // width (the filter footprint in uv units) is ignored: the GPU samples the finest level.
+    FARM_HD void lookup(int id, float u, float v, float width, float* out) const {
         const ArrayTexture& t = textures[id];
         // Texel centres at half-integers, as OpenImageIO does.
         const float x = u * t.width - 0.5f, y = v * t.height - 0.5f;

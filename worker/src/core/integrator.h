@@ -33,9 +33,11 @@ FARM_HD FARM_INLINE float power_heuristic(float a, float b) {
     return a2 + b2 > 0 ? a2 / (a2 + b2) : 0.0f;
 }
 
+// footprint: width of the ray cone at the hit, in world units (0 = finest texels).
 template <class Tex>
-FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf) {
+FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf, float footprint) {
     Shading sh;
+    const float uv_width = sf.world_per_uv > 0 ? footprint / sf.world_per_uv : 0.0f;
     MaterialView m;
     if (sf.material >= 0) {
         m = s.materials[sf.material];
@@ -46,25 +48,25 @@ FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf) {
     float metallic = m.metallic, roughness = m.roughness;
     if (m.base_color_tex >= 0) {
         float c[4];
-        tex.lookup(m.base_color_tex, sf.u, sf.v, c);
+        tex.lookup(m.base_color_tex, sf.u, sf.v, uv_width, c);
         base = base * V3(srgb_to_linear(c[0]), srgb_to_linear(c[1]), srgb_to_linear(c[2]));
     }
     if (m.metallic_roughness_tex >= 0) {  // glTF: G = roughness, B = metallic (linear)
         float c[4];
-        tex.lookup(m.metallic_roughness_tex, sf.u, sf.v, c);
+        tex.lookup(m.metallic_roughness_tex, sf.u, sf.v, uv_width, c);
         roughness *= c[1];
         metallic *= c[2];
     }
     sh.emission = m.emissive;
     if (m.emissive_tex >= 0 && !is_black(m.emissive)) {
         float c[4];
-        tex.lookup(m.emissive_tex, sf.u, sf.v, c);
+        tex.lookup(m.emissive_tex, sf.u, sf.v, uv_width, c);
         sh.emission = sh.emission * V3(srgb_to_linear(c[0]), srgb_to_linear(c[1]), srgb_to_linear(c[2]));
     }
     sh.n = sf.ns;
     if (m.normal_tex >= 0) {
         float c[4];
-        tex.lookup(m.normal_tex, sf.u, sf.v, c);
+        tex.lookup(m.normal_tex, sf.u, sf.v, uv_width, c);
         const V3 t = normalize(sf.dpdu - sf.ns * dot(sf.ns, sf.dpdu));
         const V3 b = cross(sf.ns, t) * sf.tangent_sign;
         const V3 tn((c[0] * 2 - 1) * m.normal_scale, (c[1] * 2 - 1) * m.normal_scale, c[2] * 2 - 1);
@@ -81,7 +83,7 @@ template <class Tex>
 FARM_HD V3 emission_at(const SceneView& s, const Tex& tex, const Hit& h, V3 ray_dir) {
     const Surface sf = surface_at(s, h, ray_dir);
     if (!sf.front && !(sf.material >= 0 && s.materials[sf.material].double_sided)) return V3(0.0f);
-    return shade(s, tex, sf).emission;
+    return shade(s, tex, sf, 0.0f).emission;
 }
 
 FARM_HD FARM_INLINE V3 offset_origin(V3 p, V3 ng, V3 dir) {
@@ -89,9 +91,13 @@ FARM_HD FARM_INLINE V3 offset_origin(V3 p, V3 ng, V3 dir) {
     return p + ng * (dot(dir, ng) > 0 ? eps : -eps);
 }
 
+// Ray cones (Akenine-Möller et al. 2019, simplified): the footprint of a path grows with
+// distance by `spread` radians, set by the pixel size for camera rays and widened by each
+// scattering lobe, and chooses the texture filter width.
 template <class Tracer, class Tex>
 FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& tex, Ray ray,
-                               Sampler& rng, int max_depth, unsigned long long& rays) {
+                               float pixel_spread, Sampler& rng, int max_depth, unsigned long long& rays) {
+    float cone_width = 0.0f, cone_spread = pixel_spread;
     PixelResult out{V3(0.0f), 0.0f, V3(0.0f), V3(0.0f), 0.0f};
     V3 L(0.0f), beta(1.0f);
     float prev_pdf = 0.0f;
@@ -110,7 +116,9 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
             break;
         }
         const Surface sf = surface_at(s, h, ray.d);
-        const Shading sh = shade(s, tex, sf);
+        cone_width += cone_spread * h.t;
+        const float footprint = cone_width / fmaxf(fabsf(dot(ray.d, sf.ng)), 0.25f);
+        const Shading sh = shade(s, tex, sf, footprint);
         if (depth == 0) {
             out.alpha = 1.0f;
             out.albedo = sh.bsdf.base;
@@ -162,6 +170,7 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
         const V3 wi = frame.to_world(wi_l);
         if (dot(wi, sf.ng) <= 0) break;  // shading normal sent it into the surface
         beta *= weight;
+        cone_spread += sh.bsdf.alpha;  // rough lobes blur what follows
         prev_pdf = pdf;
         prev_specular = false;
         if (depth >= 2) {  // Russian roulette, unbiased: survivors are re-weighted
@@ -182,10 +191,11 @@ FARM_HD PixelResult render_pixel(const SceneView& s, const Tracer& tr, const Tex
                                  int max_depth, unsigned long long& rays) {
     PixelResult acc{V3(0.0f), 0.0f, V3(0.0f), V3(0.0f), 0.0f};
     float depth_hits = 0;
+    const float pixel_spread = 2.0f * cam.tan_half_fov_y / cam.height;
     for (int i = 0; i < spp; ++i) {
         Sampler rng(frame, static_cast<unsigned>(x), static_cast<unsigned>(y), static_cast<unsigned>(i));
         const float jx = rng.next(), jy = rng.next();
-        const PixelResult r = trace_path(s, tr, tex, cam.generate(x, y, jx, jy), rng, max_depth, rays);
+        const PixelResult r = trace_path(s, tr, tex, cam.generate(x, y, jx, jy), pixel_spread, rng, max_depth, rays);
         // A NaN or infinite sample would poison the pixel; drop it instead.
         if (fabsf(r.color.x) + fabsf(r.color.y) + fabsf(r.color.z) <= 3e38f) acc.color += r.color;
         acc.alpha += r.alpha;

@@ -12,6 +12,7 @@ struct Surface {
     V3 ns;      // shading normal (interpolated, normal-mapped later), same hemisphere as ng
     V3 dpdu;    // tangent for normal mapping
     float tangent_sign;
+    float world_per_uv;  // sqrt(|dp/du| |dp/dv|): converts a footprint to texture space
     float u, v;  // texture coordinates
     int material;
     int light;   // index of this triangle's light, -1 if not emissive
@@ -44,6 +45,7 @@ FARM_HD inline Surface surface_at(const SceneView& s, const Hit& h, V3 ray_dir) 
     sf.u = sf.v = 0;
     sf.dpdu = normalize(e1);
     sf.tangent_sign = 1;
+    sf.world_per_uv = 0;
     if (m.uvs) {
         const float u0 = m.uvs[2 * i0], v0 = m.uvs[2 * i0 + 1], u1 = m.uvs[2 * i1], v1 = m.uvs[2 * i1 + 1],
                     u2 = m.uvs[2 * i2], v2 = m.uvs[2 * i2 + 1];
@@ -56,6 +58,7 @@ FARM_HD inline Surface surface_at(const SceneView& s, const Hit& h, V3 ray_dir) 
             const V3 dpdu = (e1 * dv2 - e2 * dv1) * (1.0f / det);
             const V3 dpdv = (e2 * du1 - e1 * du2) * (1.0f / det);
             sf.dpdu = normalize(dpdu);
+            sf.world_per_uv = sqrtf(length(dpdu) * length(dpdv));
             // glTF normal maps have +Y up the image, i.e. toward decreasing v, and the
             // bitangent is cross(n, t) * sign: pick the sign that makes it point there.
             sf.tangent_sign = dot(cross(ns, dpdu), dpdv) < 0 ? 1.0f : -1.0f;

@@ -9,6 +9,7 @@ OiioTextures::OiioTextures(const std::vector<TextureSource>& textures)
     ts_->attribute("max_memory_MB", 2048.0f);
     ts_->attribute("autotile", 64);  // untiled PNG/JPEG are cached in tiles too
     ts_->attribute("statistics:level", 0);  // no per-lookup timers on the hot path
+    ts_->attribute("automip", 1);           // PNG/JPEG carry no MIP levels: build them
     for (const auto& t : textures) {
         auto in = OIIO::ImageInput::open(t.path);
         if (!in) throw RenderError("texture " + t.path + ": cannot read: " + OIIO::geterror());
@@ -29,10 +30,10 @@ OiioTextures::OiioTextures(const std::vector<TextureSource>& textures)
 
 OiioTextures::~OiioTextures() { OIIO::TextureSystem::destroy(ts_); }
 
-void OiioTextures::lookup(int texture, float u, float v, float* rgba) const {
+void OiioTextures::lookup(int texture, float u, float v, float width, float* rgba) const {
     OIIO::TextureOpt opt = options_[texture];
     // glTF and OpenImageIO both put (0,0) at the image's top-left corner.
-    if (!ts_->texture(handles_[texture], ts_->get_perthread_info(), opt, u, v, 0, 0, 0, 0, 4, rgba))
+    if (!ts_->texture(handles_[texture], ts_->get_perthread_info(), opt, u, v, width, 0, 0, width, 4, rgba))
         rgba[0] = rgba[1] = rgba[2] = rgba[3] = 1.0f;
     if (channels_[texture] < 3) {
         rgba[3] = channels_[texture] == 2 ? rgba[1] : 1.0f;

@@ -20,8 +20,9 @@ public:
     OiioTextures& operator=(const OiioTextures&) = delete;
 
     // RGBA in [0,1] as stored (sRGB decoding is the caller's job); 3-channel files get
-    // alpha 1. A failed lookup returns white rather than stopping the frame.
-    void lookup(int texture, float u, float v, float* rgba) const;
+    // alpha 1. width is the filter footprint in uv units (from the ray cone); MIP levels
+    // are built on demand. A failed lookup returns white rather than stopping the frame.
+    void lookup(int texture, float u, float v, float width, float* rgba) const;
 
 private:
     OIIO::TextureSystem* ts_;

@@ -1,0 +1,136 @@
+#include "render_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace farm::worker {
+
+RenderProcess::RenderProcess(const std::vector<std::string>& argv,
+                             const std::filesystem::path& out_file,
+                             const std::filesystem::path& err_file) {
+    // Everything the child touches is prepared before fork: between fork and exec a
+    // multithreaded parent's child may only make async-signal-safe calls.
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0 || err < 0) {
+        if (out >= 0) ::close(out);
+        if (err >= 0) ::close(err);
+        throw std::runtime_error("cannot create render logs in " + out_file.parent_path().string());
+    }
+    pid_t parent = ::getpid();
+    start_ = std::chrono::steady_clock::now();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(127);  // the agent died before prctl
+        int null = ::open("/dev/null", O_RDONLY);
+        ::dup2(null, 0);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        ::execv(args[0], args.data());
+        const char msg[] = "farm-worker: cannot execute the renderer\n";
+        [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+        ::_exit(127);
+    }
+    int fork_errno = errno;
+    ::close(out);
+    ::close(err);
+    if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(fork_errno));
+    ::setpgid(pid_, pid_);  // also from the parent, so kill(-pid) works at once
+}
+
+RenderProcess::~RenderProcess() {
+    if (!done_) kill();
+}
+
+bool RenderProcess::poll() {
+    if (done_) return true;
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r != pid_) return false;
+    done_ = true;
+    end_ = std::chrono::steady_clock::now();
+    if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) signal_ = WTERMSIG(status);
+    return true;
+}
+
+void RenderProcess::kill() {
+    if (done_) return;
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    done_ = true;
+    end_ = std::chrono::steady_clock::now();
+    signal_ = SIGKILL;
+}
+
+double RenderProcess::seconds() const {
+    auto end = done_ ? end_ : std::chrono::steady_clock::now();
+    return std::chrono::duration<double>(end - start_).count();
+}
+
+std::string RenderProcess::describe_exit() const {
+    if (!done_) return "still running";
+    if (signal_) return "killed by signal " + std::to_string(signal_) + " (" + ::sigabbrev_np(signal_) + ")";
+    return "exit status " + std::to_string(exit_code_);
+}
+
+std::vector<std::string> render_command(const std::filesystem::path& renderer,
+                                        const std::filesystem::path& settings_file,
+                                        const Lease& lease, const std::string& device,
+                                        const std::filesystem::path& output) {
+    std::vector<std::string> argv{renderer.string(), settings_file.string(),
+                                  "--frame", std::to_string(lease.frame)};
+    if (lease.tile) {
+        const auto& t = *lease.tile;
+        argv.insert(argv.end(), {"--tile", std::to_string(t[0]) + "," + std::to_string(t[1]) + "," +
+                                               std::to_string(t[2]) + "," + std::to_string(t[3])});
+    }
+    if (lease.spp > 0) argv.insert(argv.end(), {"--spp", std::to_string(lease.spp)});
+    if (lease.width > 0 && lease.height > 0)
+        argv.insert(argv.end(), {"--res", std::to_string(lease.width) + "x" + std::to_string(lease.height)});
+    if (lease.max_depth > 0) argv.insert(argv.end(), {"--depth", std::to_string(lease.max_depth)});
+    if (!lease.camera.empty()) argv.insert(argv.end(), {"--camera", lease.camera});
+    argv.insert(argv.end(), {"--device", device, "-q", "-o", output.string()});
+    return argv;
+}
+
+std::string file_tail(const std::filesystem::path& file, std::size_t max_bytes) {
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    if (!in) return {};
+    std::streamoff size = in.tellg();
+    std::streamoff start = size > std::streamoff(max_bytes) ? size - std::streamoff(max_bytes) : 0;
+    in.seekg(start);
+    std::string text(static_cast<std::size_t>(size - start), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (start > 0) {
+        if (auto nl = text.find('\n'); nl != std::string::npos && nl + 1 < text.size())
+            text = text.substr(nl + 1);
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+std::string device_from_summary(const std::string& text) {
+    std::size_t line = text.rfind("farm-render: frame ");
+    if (line == std::string::npos) return {};
+    std::size_t on = text.find(" on ", line);
+    std::size_t colon = on == std::string::npos ? on : text.find(": ", on);
+    if (colon == std::string::npos) return {};
+    return text.substr(on + 4, colon - on - 4);
+}
+
+}  // namespace farm::worker
