@@ -74,6 +74,29 @@ void HttpSession::on_read_header(beast::error_code ec, std::size_t) {
     //       return std::make_shared<WebsocketSession>(stream_.release_socket(), ...)
     //           ->run(parser_->release());
     // Until then an upgrade request is an ordinary request, and unknown routes get 404.
+
+    // A client that sent "Expect: 100-continue" holds its body back until told to go on
+    // (curl does for large uploads); refusals above went out instead of the 100. Only
+    // when no response is being written, since the two writes must not interleave; a
+    // client that hears nothing sends its body after its own short wait anyway.
+    const auto& head = parser_->get();
+    if (!parser_->is_done() && queue_.empty() && head.version() == 11 &&
+        beast::iequals(head[http::field::expect], "100-continue")) {
+        return do_continue();
+    }
+    do_read_body();
+}
+
+void HttpSession::do_continue() {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(kBodyIdleTimeout);
+    net::async_write(
+        stream_, net::buffer(kContinue.data(), kContinue.size()),
+        beast::bind_front_handler(&HttpSession::on_continue, shared_from_this()));
+}
+
+void HttpSession::on_continue(beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec, "write 100-continue");
     do_read_body();
 }
 

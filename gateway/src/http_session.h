@@ -32,6 +32,8 @@ public:
 private:
     void do_read_header();
     void on_read_header(beast::error_code ec, std::size_t bytes);
+    void do_continue();
+    void on_continue(beast::error_code ec, std::size_t bytes);
     void do_read_body();
     void on_read_body(beast::error_code ec, std::size_t bytes);
     void on_read_error(beast::error_code ec, const char* what);

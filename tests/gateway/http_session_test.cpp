@@ -95,6 +95,27 @@ TEST_CASE("an oversized body gets 413 JSON before it is read, then the connectio
     }
 }
 
+TEST_CASE("Expect: 100-continue gets a 100 before the body, or the refusal instead",
+          "[gateway][http]") {
+    Gateway gw;
+    TestClient client(gw.port());
+    const std::string expect = "Expect: 100-continue\r\n";
+
+    client.write_raw(raw_header("POST /api/v1/chunks/missing HTTP/1.1",
+                                expect + "Content-Length: 64\r\n"));
+    CHECK(client.read_response().result() == http::status::continue_);
+    client.write_raw(std::string(64, '\7'));
+    auto res = client.read_response();
+    CHECK(res.result() == http::status::ok);
+    CHECK(res.body().size() == 64);  // both ids are missing
+
+    // Too large: the final answer comes at once, and the body is never asked for.
+    auto refused = client.raw_exchange(raw_header(
+        "POST /api/v1/chunks HTTP/1.1",
+        expect + "Content-Length: " + std::to_string(tr::kMaxPackBytes + 1) + "\r\n"));
+    CHECK(refused.result() == http::status::payload_too_large);
+}
+
 TEST_CASE("with --tokens, requests need a valid bearer token", "[gateway][http][auth]") {
     Gateway gw(R"({"tok-a": "studio-a"})");
     TestClient client(gw.port());
