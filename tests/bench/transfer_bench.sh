@@ -57,7 +57,7 @@ calc() { python3 -c "print($1)"; }
 tree_bytes() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}'; }
 json() { jq -r "$2" "$1"; }
 
-for tool in cmake ninja zstd tar jq python3 openssl; do
+for tool in cmake ninja zstd tar jq python3 openssl /usr/bin/time; do
     command -v "$tool" >/dev/null || die "$tool not found (deploy/bootstrap.sh --bench)"
 done
 
@@ -142,7 +142,7 @@ ossl_kbs=$(awk '/^sha256/ {v=$NF} END {sub(/k$/, "", v); print v}' "$tmp/openssl
 ossl_mbps=$(calc "round(${ossl_kbs:-0} / 1000)")
 bench "openssl_speed sha256_1m_mbps=$ossl_mbps version=\"$(openssl version | cut -d' ' -f1-2)\""
 row "SHA-256 per core, ours (EVP, 1 MiB)" "$(mval sha256_evp_1m_mbps) MB/s" \
-    "openssl speed: $ossl_mbps MB/s; memcpy $(mval memcpy_mbps) MB/s"
+    "openssl speed: $ossl_mbps MB/s; memcpy $(mval memcpy_mbps) MB/s; all per cpu-s"
 row "SHA-256 per core, ours (lib, avg chunk)" "$(mval sha256_lib_mbps) MB/s" ""
 row "FastCDC chunking per core" "$(mval chunk_random_mbps) MB/s" \
     "OBJ text $(mval chunk_text_mbps) MB/s; = $(calc "round($(mval chunk_random_mbps) / $(mval memcpy_mbps), 2)")x memcpy"
@@ -168,41 +168,62 @@ start_gateway() {  # $1: data folder
 
 log "warming the page cache with v1 (no root: caches are not dropped; all timings are warm)"
 warm "$data/v1"
+# CPU seconds as well as wall seconds: on a shared machine the wall ratio says how much CPU
+# each side happened to get; the CPU ratio is what the two would do on equal idle cores.
+proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 tar_s=()
 push_s=()
+tar_cpu=()
+push_cpu=()
 for i in $(seq 1 "$repeat"); do
-    t0=$(now)
-    tar_out=$(tar -C "$data" -cf - v1 | zstd -3 -T2 -q -c | wc -c)
-    t1=$(now)
-    tar_s+=("$(calc "round($t1 - $t0, 2)")")
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time-tar" \
+        bash -c "tar -C '$data' -cf - v1 | zstd -3 -T2 -q -c | wc -c >'$tmp/tar-bytes'"
+    tar_out=$(cat "$tmp/tar-bytes")
+    read -r e u s <"$tmp/time-tar"
+    tar_s+=("$e")
+    tar_cpu+=("$(calc "round($u + $s, 2)")")
 
     stop_gateway
     rm -rf "$tmp/gw" "$tmp/client-cache"
     start_gateway "$tmp/gw"
-    t0=$(now)
-    "$farm" push "$data/v1" --gateway "$url" --project bench --json \
+    g0=$(proc_cpu "$gateway_pid")
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time-push" \
+        "$farm" push "$data/v1" --gateway "$url" --project bench --json \
         --cache "$tmp/client-cache" >"$tmp/push1.json" 2>"$tmp/push1.err" ||
         { tail "$tmp/push1.err" >&2; die "farm push v1 failed"; }
-    t1=$(now)
-    push_s+=("$(calc "round($t1 - $t0, 2)")")
-    log "round $i: tar|zstd ${tar_s[-1]} s, farm push ${push_s[-1]} s"
+    g1=$(proc_cpu "$gateway_pid")
+    read -r e u s <"$tmp/time-push"
+    push_s+=("$e")
+    push_cpu+=("$(calc "round($u + $s + $g1 - $g0, 2)")")
+    gateway_cpu=$(calc "round($g1 - $g0, 2)")
+    log "round $i: tar|zstd ${tar_s[-1]} s (cpu ${tar_cpu[-1]} s)," \
+        "farm push ${push_s[-1]} s (cpu ${push_cpu[-1]} s, gateway $gateway_cpu s of it)," \
+        "load $(cut -d' ' -f1 /proc/loadavg)"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tar_med=$(median "${tar_s[@]}")
 push_med=$(median "${push_s[@]}")
+tar_cpu_med=$(median "${tar_cpu[@]}")
+push_cpu_med=$(median "${push_cpu[@]}")
 tar_mbps=$(calc "round($v1_bytes / $tar_med / 1e6, 1)")
 push_mbps=$(calc "round($v1_bytes / $push_med / 1e6, 1)")
 push_ratio=$(calc "round($push_mbps / $tar_mbps, 2)")
+cpu_ratio=$(calc "round($tar_cpu_med / $push_cpu_med, 2)")
 p1_sent=$(json "$tmp/push1.json" .bytes_sent)
 store_v1=$(tree_bytes "$tmp/gw")
 bench "first_push farm_mbps=$push_mbps farm_seconds=$push_med tar_zstd_mbps=$tar_mbps" \
-    "tar_zstd_seconds=$tar_med ratio=$push_ratio repeat=$repeat farm_bytes_sent=$p1_sent" \
+    "tar_zstd_seconds=$tar_med ratio=$push_ratio farm_cpu_seconds=$push_cpu_med" \
+    "farm_gateway_cpu_seconds=$gateway_cpu tar_zstd_cpu_seconds=$tar_cpu_med" \
+    "cpu_ratio=$cpu_ratio repeat=$repeat farm_bytes_sent=$p1_sent" \
     "tar_zstd_bytes=$tar_out gateway_store_bytes=$store_v1" \
-    "farm_json_seconds=$(json "$tmp/push1.json" .seconds) chunks=$(json "$tmp/push1.json" .chunks)"
+    "farm_json_seconds=$(json "$tmp/push1.json" .seconds) chunks=$(json "$tmp/push1.json" .chunks)" \
+    "load1=$(cut -d' ' -f1 /proc/loadavg)"
 row "first push, farm push v1" "$push_mbps MB/s" \
-    "$push_med s wall, sends $p1_sent B; gateway on the same cores"
-row "first push, tar | zstd -3 -T2" "$tar_mbps MB/s" "$tar_med s, $tar_out B to /dev/null"
-row "first push ratio (target >= 0.8)" "${push_ratio}x" "median of $repeat"
+    "$push_med s wall, $push_cpu_med cpu-s (gateway $gateway_cpu); sends $p1_sent B"
+row "first push, tar | zstd -3 -T2" "$tar_mbps MB/s" \
+    "$tar_med s wall, $tar_cpu_med cpu-s; $tar_out B"
+row "first push ratio (target >= 0.8)" "${push_ratio}x" \
+    "wall, median of $repeat; by cpu-s ${cpu_ratio}x (gateway on the same cores)"
 
 # ---- re-push of v2 ------------------------------------------------------------------------
 log "warming the page cache with v2"

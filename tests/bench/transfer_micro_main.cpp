@@ -31,7 +31,7 @@ void consume(std::uint64_t v) { g_sink = g_sink + v; }
 
 struct Row {
     std::string key, what;
-    double mbps;
+    farm::bench::Rate rate;
     std::string note;
 };
 
@@ -83,7 +83,7 @@ int run_micro(double seconds) {
     {
         EVP_MD_CTX* ctx = EVP_MD_CTX_new();
         const EVP_MD* md = EVP_sha256();
-        const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+        const auto mbps = farm::bench::throughput(n, seconds, [&] {
             unsigned char out[32];
             for (std::size_t off = 0; off < n; off += kMiB) {
                 EVP_DigestInit_ex(ctx, md, nullptr);
@@ -96,7 +96,7 @@ int run_micro(double seconds) {
         rows.push_back({"sha256_evp_1m_mbps", "SHA-256 EVP, 1 MiB buffers", mbps, ""});
     }
     {
-        const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+        const auto mbps = farm::bench::throughput(n, seconds, [&] {
             for (std::size_t off = 0; off < n; off += avg)
                 consume(farm::transfer::sha256(ByteView(rnd).subspan(off, avg)).bytes[0]);
         });
@@ -108,7 +108,7 @@ int run_micro(double seconds) {
     for (int which = 0; which < 2; ++which) {
         const auto& data = which == 0 ? rnd : text;
         std::size_t chunks = 0;
-        const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+        const auto mbps = farm::bench::throughput(n, seconds, [&] {
             chunks = 0;
             for_each_chunk(chunker, data, [&](std::size_t, std::size_t) { ++chunks; });
         });
@@ -125,7 +125,7 @@ int run_micro(double seconds) {
         for (int which = 0; which < 2; ++which) {
             const auto& data = which == 0 ? text : rnd;
             std::uint64_t packed = 0;
-            const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+            const auto mbps = farm::bench::throughput(n, seconds, [&] {
                 packed = 0;
                 for (std::size_t off = 0; off < n; off += avg)
                     packed += ZSTD_compressCCtx(cctx, out.data(), out.size(), data.data() + off,
@@ -140,7 +140,7 @@ int run_micro(double seconds) {
     for (int which = 0; which < 2; ++which) {
         const auto& data = which == 0 ? text : rnd;
         std::uint64_t packed = 0;
-        const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+        const auto mbps = farm::bench::throughput(n, seconds, [&] {
             packed = 0;
             for (std::size_t off = 0; off < n; off += avg)
                 packed += farm::transfer::encode_chunk(ByteView(data).subspan(off, avg), 3).size();
@@ -153,7 +153,7 @@ int run_micro(double seconds) {
     // The whole per-chunk work of a push on one core: cut, hash, encode.
     for (int which = 0; which < 2; ++which) {
         const auto& data = which == 0 ? text : rnd;
-        const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+        const auto mbps = farm::bench::throughput(n, seconds, [&] {
             for_each_chunk(chunker, data, [&](std::size_t off, std::size_t len) {
                 const ByteView chunk = ByteView(data).subspan(off, len);
                 consume(farm::transfer::sha256(chunk).bytes[0]);
@@ -167,18 +167,27 @@ int run_micro(double seconds) {
 
     // memcpy bandwidth (bytes copied per second).
     {
-        const double mbps = farm::bench::throughput_mbps(n, seconds, [&] {
+        const auto mbps = farm::bench::throughput(n, seconds, [&] {
             std::memcpy(dst.data(), rnd.data(), n);
             consume(dst[n / 2]);
         });
         rows.push_back({"memcpy_mbps", "memcpy 64 MiB", mbps, "bytes copied"});
     }
 
-    std::printf("%-44s %10s  %s\n", "per core (1 thread)", "MB/s", "");
-    for (const Row& r : rows) std::printf("%-44s %10.0f  %s\n", r.what.c_str(), r.mbps, r.note.c_str());
+    // Per CPU-second is the per-core figure (as `openssl speed`, which divides by user CPU
+    // time unless -elapsed); per wall-second shows how much of the core this run got.
+    std::printf("%-44s %10s %10s  %s\n", "one thread", "MB/cpu-s", "MB/wall-s", "");
+    for (const Row& r : rows)
+        std::printf("%-44s %10.0f %10.0f  %s\n", r.what.c_str(), r.rate.cpu_mbps,
+                    r.rate.wall_mbps, r.note.c_str());
     std::ostringstream line;
     line << "BENCH micro";
-    for (const Row& r : rows) line << ' ' << r.key << '=' << fmt(r.mbps, 0);
+    for (const Row& r : rows) line << ' ' << r.key << '=' << fmt(r.rate.cpu_mbps, 0);
+    for (const Row& r : rows) {
+        std::string key = r.key;
+        key.insert(key.size() - 5, "_wall");  // x_mbps -> x_wall_mbps
+        line << ' ' << key << '=' << fmt(r.rate.wall_mbps, 0);
+    }
     line << " chunk_min=" << chunker.params().min_size << " chunk_avg=" << avg
          << " chunk_max=" << chunker.params().max_size;
     std::printf("%s\n", line.str().c_str());
