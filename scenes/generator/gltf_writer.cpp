@@ -31,9 +31,10 @@ int GltfWriter::add_view(const void* data, std::size_t bytes, int target) {
 
 int GltfWriter::add_floats(const std::vector<float>& data, int width, bool with_bounds) {
     static const char* kTypes[] = {"", "SCALAR", "VEC2", "VEC3", "VEC4"};
+    const char* type = width == 16 ? "MAT4" : kTypes[width];
     const int view = add_view(data.data(), data.size() * sizeof(float), 0);
     nlohmann::json a = {{"bufferView", view}, {"componentType", 5126},
-                        {"count", data.size() / width}, {"type", kTypes[width]}};
+                        {"count", data.size() / width}, {"type", type}};
     if (with_bounds) {
         std::vector<float> lo(width, std::numeric_limits<float>::max()), hi(width, -lo[0]);
         for (std::size_t i = 0; i < data.size(); ++i) {
@@ -44,6 +45,13 @@ int GltfWriter::add_floats(const std::vector<float>& data, int width, bool with_
         a["max"] = hi;
     }
     return add("accessors", a);
+}
+
+int GltfWriter::add_u16(const std::vector<std::uint16_t>& data, int width) {
+    static const char* kTypes[] = {"", "SCALAR", "VEC2", "VEC3", "VEC4"};
+    const int view = add_view(data.data(), data.size() * 2, 0);
+    return add("accessors", {{"bufferView", view}, {"componentType", 5123},
+                             {"count", data.size() / width}, {"type", kTypes[width]}});
 }
 
 int GltfWriter::add_indices(const std::vector<std::uint32_t>& data) {

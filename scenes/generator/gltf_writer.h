@@ -24,6 +24,7 @@ public:
     // Appends float data (width components per element) and returns the accessor index.
     int add_floats(const std::vector<float>& data, int width, bool with_bounds);
     int add_indices(const std::vector<std::uint32_t>& data);
+    int add_u16(const std::vector<std::uint16_t>& data, int width);  // e.g. JOINTS_0
     // Writes the vertex and index data once; returns a primitive without a material.
     nlohmann::json add_primitive(const MeshData& m);
     int add_mesh(const std::string& name, nlohmann::json primitive, int material);

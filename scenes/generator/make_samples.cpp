@@ -1,5 +1,6 @@
 // farm-make-samples OUT_DIR: writes the committed sample scenes.
 //   tiny/  a few hundred triangles, one texture, every interpolation mode (unit tests)
+//   skinned/  a tube bent by a two-joint skin (skinning tests)
 //   demo/  a courtyard shot: ~300k instanced triangles, textures, sun + lamps + HDR sky,
 //          120 frames of camera and object animation at 24 fps.
 // Everything is procedural and seeded, so re-running gives identical files.
@@ -181,6 +182,7 @@ void write_settings(const fs::path& dir, const json& j) {
 
 #include "tiny_scene.inc"
 #include "demo_scene.inc"
+#include "skinned_scene.inc"
 
 }  // namespace
 
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
     try {
         make_tiny(fs::path(argv[1]) / "tiny");
         make_demo(fs::path(argv[1]) / "demo");
+        make_skinned(fs::path(argv[1]) / "skinned");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "farm-make-samples: %s\n", e.what());
         return 1;

@@ -79,6 +79,7 @@ FrameState evaluate(const Scene& scene, float time) {
         }
     FrameState out;
     out.time = time;
+    std::vector<Mat4> world_of(scene.nodes.size(), detail::identity());
     // Iterative depth-first walk: deep hierarchies must not overflow the stack.
     std::vector<std::pair<int, Mat4>> stack;
     for (int root : scene.roots) stack.push_back({root, detail::identity()});
@@ -88,12 +89,22 @@ FrameState evaluate(const Scene& scene, float time) {
         const Node& n = scene.nodes[ni];
         const Mat4 local = n.has_matrix ? n.matrix : detail::compose(t[ni], r[ni], s[ni]);
         const Mat4 world = detail::mul(parent, local);
-        for (int m : n.meshes)
-            if (std::abs(detail::det3(world)) > 1e-24f)  // zero scale: the object vanishes
-                out.meshes.push_back({m, ni, world});
+        world_of[ni] = world;
+        for (int m : n.meshes) {
+            if (n.skin >= 0 && !scene.meshes[m].joints.empty())
+                out.meshes.push_back({m, ni, detail::identity(), n.skin});  // joints place it
+            else if (std::abs(detail::det3(world)) > 1e-24f)  // zero scale: the object vanishes
+                out.meshes.push_back({m, ni, world, -1});
+        }
         if (n.camera >= 0) out.cameras.push_back({n.camera, ni, world});
         if (n.light >= 0) out.lights.push_back({n.light, ni, world});
         for (int c : n.children) stack.push_back({c, world});
+    }
+    for (const Skin& skin : scene.skins) {
+        std::vector<Mat4> joints;
+        for (std::size_t j = 0; j < skin.joints.size(); ++j)
+            joints.push_back(detail::mul(world_of[skin.joints[j]], skin.inverse_bind[j]));
+        out.skins.push_back(std::move(joints));
     }
     // Deterministic order regardless of traversal details.
     auto by_node = [](const auto& a, const auto& b) { return a.node < b.node; };
@@ -101,6 +112,50 @@ FrameState evaluate(const Scene& scene, float time) {
     std::stable_sort(out.cameras.begin(), out.cameras.end(), by_node);
     std::stable_sort(out.lights.begin(), out.lights.end(), by_node);
     return out;
+}
+
+void skin_mesh(const Mesh& mesh, const std::vector<Mat4>& jm, std::vector<float>& positions,
+               std::vector<float>& normals, std::vector<float>& tangents) {
+    const std::size_t nv = mesh.vertex_count();
+    if (mesh.joints.size() != 4 * nv || mesh.weights.size() != 4 * nv)
+        throw SceneError("mesh '" + mesh.name + "' is not skinned (no JOINTS_0/WEIGHTS_0)");
+    positions.resize(3 * nv);
+    normals.resize(mesh.normals.empty() ? 0 : 3 * nv);
+    tangents.resize(mesh.tangents.empty() ? 0 : 4 * nv);
+    for (std::size_t v = 0; v < nv; ++v) {
+        Mat4 m{};
+        for (int k = 0; k < 4; ++k) {
+            const std::size_t j = mesh.joints[4 * v + k];
+            const float w = mesh.weights[4 * v + k];
+            if (w == 0) continue;
+            if (j >= jm.size())
+                throw SceneError("mesh '" + mesh.name + "' uses joint " + std::to_string(j) + " of " +
+                                 std::to_string(jm.size()));
+            for (int e = 0; e < 16; ++e) m[e] += w * jm[j][e];
+        }
+        const float* p = &mesh.positions[3 * v];
+        for (int r = 0; r < 3; ++r)
+            positions[3 * v + r] = m[r] * p[0] + m[4 + r] * p[1] + m[8 + r] * p[2] + m[12 + r];
+        if (!normals.empty()) {
+            // Cofactor matrix = inverse transpose times det: right for non-uniform scale.
+            const float c[9] = {m[5] * m[10] - m[6] * m[9], m[6] * m[8] - m[4] * m[10], m[4] * m[9] - m[5] * m[8],
+                                m[9] * m[2] - m[10] * m[1], m[10] * m[0] - m[8] * m[2], m[8] * m[1] - m[9] * m[0],
+                                m[1] * m[6] - m[2] * m[5], m[2] * m[4] - m[0] * m[6], m[0] * m[5] - m[1] * m[4]};
+            const float* n = &mesh.normals[3 * v];
+            float o[3];
+            for (int r = 0; r < 3; ++r) o[r] = c[r] * n[0] + c[3 + r] * n[1] + c[6 + r] * n[2];
+            const float len = std::sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2]);
+            for (int r = 0; r < 3; ++r) normals[3 * v + r] = len > 0 ? o[r] / len : n[r];
+        }
+        if (!tangents.empty()) {
+            const float* t = &mesh.tangents[4 * v];
+            float o[3];
+            for (int r = 0; r < 3; ++r) o[r] = m[r] * t[0] + m[4 + r] * t[1] + m[8 + r] * t[2];
+            const float len = std::sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2]);
+            for (int r = 0; r < 3; ++r) tangents[4 * v + r] = len > 0 ? o[r] / len : t[r];
+            tangents[4 * v + 3] = t[3];
+        }
+    }
 }
 
 const CameraInstance& find_camera(const Scene& scene, const FrameState& frame,

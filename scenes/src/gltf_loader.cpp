@@ -242,6 +242,24 @@ struct Loader {
                     optional("NORMAL", 3, out.normals);
                     optional("TEXCOORD_0", 2, out.uvs);
                     optional("TANGENT", 4, out.tangents);
+                    std::vector<float> joints;
+                    optional("JOINTS_0", 4, joints);
+                    optional("WEIGHTS_0", 4, out.weights);
+                    if (joints.empty() != out.weights.empty())
+                        throw SceneError("JOINTS_0 and WEIGHTS_0 must come together");
+                    for (float j : joints) {
+                        if (!(j >= 0 && j < 65536)) throw SceneError("JOINTS_0 holds an invalid index");
+                        out.joints.push_back(static_cast<std::uint16_t>(j));
+                    }
+                    for (std::size_t v = 0; v < out.weights.size(); v += 4) {
+                        float sum = 0;
+                        for (int k = 0; k < 4; ++k) {
+                            if (!(out.weights[v + k] >= 0)) throw SceneError("WEIGHTS_0 holds a negative or NaN weight");
+                            sum += out.weights[v + k];
+                        }
+                        if (!(sum > 1e-6f) || !std::isfinite(sum)) throw SceneError("WEIGHTS_0 of a vertex sum to zero");
+                        for (int k = 0; k < 4; ++k) out.weights[v + k] /= sum;  // spec: sum is 1
+                    }
                     std::vector<std::uint32_t> idx;
                     if (p.indices >= 0) {
                         idx = detail::read_indices(model, p.indices, "indices");
@@ -305,6 +323,39 @@ struct Loader {
         }
     }
 
+    void skins() {
+        for (std::size_t i = 0; i < model.skins.size(); ++i) {
+            const auto& s = model.skins[i];
+            const std::string what = "skin " + std::to_string(i) + " ('" + s.name + "')";
+            Skin out;
+            out.name = s.name;
+            for (int j : s.joints) {
+                if (j < 0 || j >= static_cast<int>(model.nodes.size()))
+                    fail(what + " joint " + std::to_string(j) + " is not a node");
+                out.joints.push_back(j);
+            }
+            if (out.joints.empty()) fail(what + " has no joints");
+            if (s.inverseBindMatrices >= 0) {
+                std::vector<float> m;
+                try {
+                    m = detail::read_floats(model, s.inverseBindMatrices, 16, "inverseBindMatrices");
+                } catch (const SceneError& e) {
+                    fail(what + ": " + e.what());
+                }
+                check_finite(m, what + " inverseBindMatrices");
+                if (m.size() != 16 * out.joints.size()) fail(what + " has a wrong number of inverseBindMatrices");
+                for (std::size_t k = 0; k < out.joints.size(); ++k) {
+                    Mat4 mat;
+                    std::copy(m.begin() + 16 * k, m.begin() + 16 * k + 16, mat.begin());
+                    out.inverse_bind.push_back(mat);
+                }
+            } else {
+                out.inverse_bind.assign(out.joints.size(), detail::identity());
+            }
+            scene.skins.push_back(std::move(out));
+        }
+    }
+
     void nodes() {
         const std::size_t n = model.nodes.size();
         scene.nodes.resize(n);
@@ -313,8 +364,9 @@ struct Loader {
             Node& dst = scene.nodes[i];
             const std::string what = "node " + std::to_string(i) + " ('" + src.name + "')";
             dst.name = src.name;
-            if (src.skin >= 0 || !src.weights.empty())
-                scene.warnings.push_back(what + ": skinning and morph targets are not applied");
+            if (!src.weights.empty())
+                scene.warnings.push_back(what + ": morph targets are not applied");
+            dst.skin = check_index(src.skin, scene.skins.size(), what + " skin");
             auto copy = [&](const std::vector<double>& v, float* out, std::size_t len,
                             const char* field) {
                 if (v.empty()) return;
@@ -335,6 +387,14 @@ struct Loader {
             dst.rotation = detail::normalize(dst.rotation);
             if (check_index(src.mesh, mesh_prims.size(), what + " mesh") >= 0)
                 dst.meshes = mesh_prims[src.mesh];
+            for (int m : dst.meshes) {
+                const Mesh& mesh = scene.meshes[m];
+                if (dst.skin < 0 || mesh.joints.empty()) continue;
+                const std::size_t nj = scene.skins[dst.skin].joints.size();
+                for (auto j : mesh.joints)
+                    if (j >= nj) fail(what + " mesh uses joint " + std::to_string(j) + " but its skin has " +
+                                      std::to_string(nj));
+            }
             dst.camera = check_index(src.camera, scene.cameras.size(), what + " camera");
             if (auto it = src.extensions.find("KHR_lights_punctual"); it != src.extensions.end())
                 dst.light = check_index(it->second.Get("light").GetNumberAsInt(),
@@ -470,6 +530,7 @@ Scene load_gltf(const fs::path& file) {
     l.materials();
     l.meshes();
     l.cameras_and_lights();
+    l.skins();
     l.nodes();
     l.animations();
     l.scene.source = fs::absolute(file);

@@ -125,9 +125,24 @@ void RenderScene::build_instances(const scene::Scene& scene, const scene::FrameS
         inst.to_world = to_xform(mi.world);
         inst.normal_to_world = normal_xform(inst.to_world);
         inst.mesh = mi.mesh;
+        if (mi.skin >= 0) {
+            // A skinned mesh becomes its own world-space copy for this frame (identity
+            // instance); UVs and indices stay shared with the source mesh.
+            auto& p = deformed_.emplace_back();
+            auto& n = deformed_.emplace_back();
+            auto& t = deformed_.emplace_back();
+            scene::skin_mesh(m, frame.skins[mi.skin], p, n, t);
+            MeshView v = meshes[mi.mesh];
+            v.positions = p.data();
+            v.normals = n.empty() ? nullptr : n.data();
+            v.tangents = t.empty() ? nullptr : t.data();
+            inst.mesh = static_cast<int>(meshes.size());
+            meshes.push_back(v);
+        }
+        const MeshView& mv = meshes[inst.mesh];
         inst.light_offset = -1;
         for (std::size_t v = 0; v < m.vertex_count(); ++v) {
-            const V3 p = inst.to_world.point(V3(m.positions[3 * v], m.positions[3 * v + 1], m.positions[3 * v + 2]));
+            const V3 p = inst.to_world.point(V3(mv.positions[3 * v], mv.positions[3 * v + 1], mv.positions[3 * v + 2]));
             lo = vmin(lo, p);
             hi = vmax(hi, p);
         }

@@ -2,6 +2,7 @@
 // (core/scene_view.h). Backends copy these (CUDA) or point at them (CPU).
 #pragma once
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ public:
     SceneView view() const;
 
 private:
+    std::deque<std::vector<float>> deformed_;  // skinned vertex data; deque keeps addresses
+
     void build_instances(const scene::Scene& scene, const scene::FrameState& frame);
     void build_camera(const scene::Scene& scene, const scene::FrameState& frame,
                       const RenderOptions& options);

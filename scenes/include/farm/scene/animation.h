@@ -11,7 +11,8 @@ namespace farm::scene {
 struct MeshInstance {
     int mesh = -1;
     int node = -1;
-    Mat4 world{};
+    Mat4 world{};   // identity for skinned meshes (glTF: the joints place them)
+    int skin = -1;  // index into FrameState::skins, -1 = rigid
 };
 
 struct CameraInstance {
@@ -31,7 +32,16 @@ struct FrameState {
     std::vector<MeshInstance> meshes;  // instances with a singular world matrix are dropped
     std::vector<CameraInstance> cameras;
     std::vector<LightInstance> lights;
+    // Per skin, per joint: world(joint) * inverse_bind, the matrices vertices blend.
+    std::vector<std::vector<Mat4>> skins;
 };
+
+// Deforms a skinned mesh with a skin's joint matrices: world-space positions, and
+// normals and tangents (xyz) transformed by the blended matrix' inverse transpose.
+// Throws SceneError when the mesh has no joints/weights or names a joint out of range.
+void skin_mesh(const Mesh& mesh, const std::vector<Mat4>& joint_matrices,
+               std::vector<float>& positions, std::vector<float>& normals,
+               std::vector<float>& tangents);
 
 // Applies every animation at time t (seconds; clamped to each channel's key range) and
 // walks the hierarchy. Throws SceneError if an animated value turns non-finite.

@@ -54,6 +54,8 @@ struct Mesh {
     std::vector<float> uvs;        // uv per vertex, empty = none
     std::vector<float> tangents;   // xyzw per vertex, empty = none
     std::vector<std::uint32_t> indices;  // 3 per triangle, always present after loading
+    std::vector<std::uint16_t> joints;   // JOINTS_0: 4 per vertex (indices into a Skin), or empty
+    std::vector<float> weights;          // WEIGHTS_0: 4 per vertex, summing to 1, or empty
     int material = -1;  // -1 = glTF default material
     std::size_t vertex_count() const { return positions.size() / 3; }
     std::size_t triangle_count() const { return indices.size() / 3; }
@@ -71,6 +73,14 @@ struct Node {
     std::vector<int> meshes;  // indices into Scene::meshes (one per glTF primitive)
     int camera = -1;
     int light = -1;
+    int skin = -1;  // the node's meshes are deformed by Scene::skins[skin]
+};
+
+// Linear-blend skinning: a vertex moves with sum_i w_i * world(joint_i) * inverse_bind_i.
+struct Skin {
+    std::string name;
+    std::vector<int> joints;         // node indices
+    std::vector<Mat4> inverse_bind;  // one per joint
 };
 
 struct Camera {
@@ -125,6 +135,7 @@ struct Scene {
     std::vector<Camera> cameras;
     std::vector<Light> lights;
     std::vector<Animation> animations;
+    std::vector<Skin> skins;
     Environment environment;
     std::vector<std::string> warnings;  // things skipped on purpose (points, lines, ...)
 
