@@ -5,6 +5,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "api.h"
 #include "commands.h"
 #include "farm/transfer/error.h"
 #include "farm/transfer/sync_client.h"
@@ -16,25 +17,6 @@ namespace tr = farm::transfer;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string env_or(const char* name, std::string fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? v : fallback;
-}
-
-fs::path cache_dir(const GatewayOptions& g) {
-    if (g.cache == "none") return {};
-    if (!g.cache.empty()) return g.cache;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "xixuan";
-    if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache/xixuan";
-    return {};
-}
-
-tr::Endpoint endpoint(const GatewayOptions& g) {
-    std::string url = g.url.empty() ? env_or("FARM_GATEWAY", "http://127.0.0.1:8080") : g.url;
-    std::string token = g.token.empty() ? env_or("FARM_TOKEN", "") : g.token;
-    return tr::Endpoint::parse(url, token);
-}
 
 std::string local_time(std::int64_t unix_ns) {
     std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);

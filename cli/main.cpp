@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     farm::cli::GatewayOptions gateway;
     farm::cli::add_transfer_commands(app, gateway);
+    farm::cli::add_job_commands(app, gateway);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

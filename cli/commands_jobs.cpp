@@ -1,0 +1,289 @@
+// farm submit / jobs / status / pause / resume / cancel / rerun / download.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+#include "api.h"
+#include "commands.h"
+#include "farm/transfer/error.h"
+#include "progress.h"
+#include "watch.h"
+
+namespace farm::cli {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using farm::transfer::Error;
+using farm::transfer::ErrorKind;
+
+namespace {
+
+[[noreturn]] void bad(const std::string& message) { throw Error(ErrorKind::bad_input, message); }
+
+std::pair<int, int> parse_pair(const std::string& text, char sep, const char* what) {
+    std::smatch m;
+    std::regex re(std::string("^(\\d+)") + (sep == '-' ? "(?:-(\\d+))?$" : std::string("[") + sep + "](\\d+)$"));
+    if (!std::regex_match(text, m, re)) bad(std::string(what) + ": cannot read '" + text + "'");
+    int a = std::stoi(m[1]);
+    int b = m[2].matched ? std::stoi(m[2]) : a;
+    return {a, b};
+}
+
+// "+90m", "+2h", "+1d", a unix time, or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC).
+std::int64_t parse_deadline(const std::string& text) {
+    std::smatch m;
+    if (std::regex_match(text, m, std::regex(R"(^\+(\d+)([smhd])$)"))) {
+        std::int64_t n = std::stoll(m[1]);
+        int unit = m[2] == "s" ? 1 : m[2] == "m" ? 60 : m[2] == "h" ? 3600 : 86400;
+        return static_cast<std::int64_t>(std::time(nullptr)) + n * unit;
+    }
+    if (std::regex_match(text, std::regex(R"(^\d{9,11}$)"))) return std::stoll(text);
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M", &tm);
+    if (end && *end == ':') end = strptime(end + 1, "%S", &tm);
+    if (!end || (*end != 'Z' && *end != '\0')) {
+        bad("deadline: use +2h, a unix time or 2026-11-23T18:00Z, not '" + text + "'");
+    }
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::string str(const json::value& v) {
+    if (v.is_string()) return std::string(v.as_string());
+    if (v.is_null()) return "-";
+    return json::serialize(v);
+}
+
+double num(const json::object& o, const char* key) {
+    auto it = o.find(key);
+    if (it == o.end() || it->value().is_null()) return 0;
+    return it->value().to_number<double>();
+}
+
+void print_job_line(const json::object& j) {
+    std::printf("%-10s %-9s %-16s %5.1f%%  frames %3.0f/%-3.0f  %s\n", str(j.at("id")).c_str(),
+                str(j.at("state")).c_str(), str(j.at("project")).c_str(),
+                100 * num(j, "progress"), num(j, "frames_done"), num(j, "frames_total"),
+                j.contains("name") ? str(j.at("name")).c_str() : "");
+}
+
+void print_job(const json::object& j) {
+    std::printf("job %s (%s)  %s\n", str(j.at("id")).c_str(), str(j.at("project")).c_str(),
+                str(j.at("state")).c_str());
+    std::printf("  snapshot   %s\n", str(j.at("snapshot")).c_str());
+    std::printf("  frames     %s   %.0fx%.0f  spp %.0f   tiles %.0fx%.0f\n",
+                str(j.at("frames")).c_str(), num(j, "width"), num(j, "height"), num(j, "spp"),
+                num(j, "tiles_x"), num(j, "tiles_y"));
+    std::printf("  progress   %.1f%%  frames %.0f/%.0f  ETA %s\n", 100 * num(j, "progress"),
+                num(j, "frames_done"), num(j, "frames_total"),
+                j.contains("eta_s") && !j.at("eta_s").is_null()
+                    ? human_duration(num(j, "eta_s")).c_str() : "--:--");
+    if (j.contains("tasks")) std::printf("  tasks      %s\n", json::serialize(j.at("tasks")).c_str());
+    std::printf("  render     %.1f s   cost ¥%.2f\n", num(j, "render_seconds"), num(j, "cost_yuan"));
+}
+
+// Writes next to the target and renames, so an interrupted download never leaves a
+// partial frame under the final name.
+void save(const fs::path& target, const std::string& bytes) {
+    fs::path tmp = target;
+    tmp += ".part";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        if (!f) throw Error(ErrorKind::io, "cannot write " + tmp.string());
+    }
+    fs::rename(tmp, target);
+}
+
+}  // namespace
+
+std::size_t download_job(Api& api, const std::string& job, const fs::path& dir, bool quiet) {
+    fs::create_directories(dir);
+    auto frames = api.get("/api/v1/jobs/" + checked_job_id(job) + "/frames").as_array();
+    std::size_t fetched = 0;
+    for (const auto& f : frames) {
+        for (const char* key : {"exr", "png"}) {
+            const auto& o = f.as_object();
+            if (!o.contains(key) || !o.at(key).is_string()) continue;
+            std::string name(o.at(key).as_string());
+            if (name.find('/') != std::string::npos || name.starts_with(".")) {
+                throw Error(ErrorKind::io, "gateway sent a suspicious file name: " + name);
+            }
+            if (fs::exists(dir / name)) continue;
+            save(dir / name, api.get_bytes("/api/v1/jobs/" + job + "/frames/" + name));
+            ++fetched;
+            if (!quiet) std::printf("downloaded %s\n", (dir / name).c_str());
+        }
+    }
+    if (!fs::exists(dir / "preview.mp4")) {
+        try {
+            save(dir / "preview.mp4", api.get_bytes("/api/v1/jobs/" + job + "/frames/preview.mp4"));
+            ++fetched;
+            if (!quiet) std::printf("downloaded %s\n", (dir / "preview.mp4").c_str());
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::not_found) throw;
+        }
+    }
+    return fetched;
+}
+
+void add_job_commands(CLI::App& app, GatewayOptions& g) {
+    struct SubmitArgs {
+        std::string project, snapshot, settings, frames, res, tiles, deadline, name, download;
+        int spp = 0, depth = 0, priority = 50;
+        double budget = 0;
+        bool watch = false, json_out = false;
+    };
+    auto a = std::make_shared<SubmitArgs>();
+    auto* submit = app.add_subcommand("submit", "submit a render job for a pushed project");
+    submit->add_option("project", a->project, "project name (as pushed)")->required();
+    submit->add_option("--snapshot", a->snapshot, "snapshot id (default: the latest)");
+    submit->add_option("--settings", a->settings, "render settings file inside the project (default render.json)");
+    submit->add_option("--frames", a->frames, "frame range A-B or one frame");
+    submit->add_option("--res", a->res, "resolution WxH");
+    submit->add_option("--spp", a->spp, "samples per pixel")->check(CLI::PositiveNumber);
+    submit->add_option("--depth", a->depth, "max path depth")->check(CLI::PositiveNumber);
+    submit->add_option("--tiles", a->tiles, "split each frame into NxM tiles (default 1x1)");
+    submit->add_option("--priority", a->priority, "0-100, higher first")->check(CLI::Range(0, 100));
+    submit->add_option("--deadline", a->deadline, "+2h, a unix time, or 2026-11-23T18:00Z");
+    submit->add_option("--budget", a->budget, "budget in yuan: the job pauses before spending more")
+        ->check(CLI::NonNegativeNumber);
+    submit->add_option("--name", a->name, "a label for the job");
+    submit->add_flag("--watch", a->watch, "watch the job after submitting");
+    submit->add_option("--download", a->download, "with --watch: download frames into DIR as they finish");
+    submit->add_flag("--json", a->json_out, "print the job as JSON");
+    add_gateway_options(*submit, g);
+    submit->callback([a, &g] {
+        json::object spec{{"project", a->project}};
+        if (!a->snapshot.empty()) spec["snapshot"] = a->snapshot;
+        if (!a->settings.empty()) spec["settings"] = a->settings;
+        if (!a->frames.empty()) {
+            auto [lo, hi] = parse_pair(a->frames, '-', "--frames");
+            spec["frames"] = json::array{lo, hi};
+        }
+        json::object overrides;
+        if (!a->res.empty()) {
+            auto [w, h] = parse_pair(a->res, 'x', "--res");
+            overrides["width"] = w;
+            overrides["height"] = h;
+        }
+        if (a->spp) overrides["spp"] = a->spp;
+        if (a->depth) overrides["max_depth"] = a->depth;
+        if (!overrides.empty()) spec["overrides"] = overrides;
+        if (!a->tiles.empty()) {
+            auto [tx, ty] = parse_pair(a->tiles, 'x', "--tiles");
+            spec["split"] = json::object{{"tiles_x", tx}, {"tiles_y", ty}};
+        }
+        spec["priority"] = a->priority;
+        if (!a->deadline.empty()) spec["deadline_unix"] = parse_deadline(a->deadline);
+        if (a->budget > 0) spec["budget_yuan"] = a->budget;
+        if (!a->name.empty()) spec["name"] = a->name;
+        Api api(g);
+        json::object job = api.post("/api/v1/jobs", spec).as_object();
+        if (a->json_out) std::cout << json::serialize(job) << std::endl;
+        else std::printf("submitted %s\n", str(job.at("id")).c_str());
+        if (a->watch) {
+            WatchOptions w;
+            w.download_dir = a->download;
+            int rc = watch_job(g, std::string(job.at("id").as_string()), w);
+            if (rc != 0) throw Error(ErrorKind::io, "job did not finish cleanly");
+        }
+    });
+
+    auto* jobs = app.add_subcommand("jobs", "list your jobs");
+    add_gateway_options(*jobs, g);
+    jobs->callback([&g] {
+        Api api(g);
+        for (const auto& j : api.get("/api/v1/jobs").as_array()) print_job_line(j.as_object());
+    });
+
+    struct StatusArgs {
+        std::string job;
+        bool tasks = false, json_out = false;
+    };
+    auto s = std::make_shared<StatusArgs>();
+    auto* status = app.add_subcommand("status", "show one job");
+    status->add_option("job", s->job, "job id")->required();
+    status->add_flag("--tasks", s->tasks, "also list every task");
+    status->add_flag("--json", s->json_out, "print JSON");
+    add_gateway_options(*status, g);
+    status->callback([s, &g] {
+        Api api(g);
+        auto job = api.get("/api/v1/jobs/" + checked_job_id(s->job));
+        if (s->json_out) std::cout << json::serialize(job) << std::endl;
+        else print_job(job.as_object());
+        if (!s->tasks) return;
+        for (const auto& t : api.get("/api/v1/jobs/" + s->job + "/tasks").as_array()) {
+            const auto& o = t.as_object();
+            std::printf("  %-12s frame %4.0f tile %-18s %-10s attempt %.0f  %s %s\n",
+                        str(o.at("id")).c_str(), num(o, "frame"),
+                        json::serialize(o.at("tile")).c_str(), str(o.at("state")).c_str(),
+                        num(o, "attempt"), o.contains("worker") ? str(o.at("worker")).c_str() : "",
+                        o.contains("error") && !o.at("error").is_null() ? str(o.at("error")).c_str() : "");
+        }
+    });
+
+    for (const char* verb : {"pause", "resume", "cancel"}) {
+        auto id = std::make_shared<std::string>();
+        auto* cmd = app.add_subcommand(verb, std::string(verb) + " a job");
+        cmd->add_option("job", *id, "job id")->required();
+        add_gateway_options(*cmd, g);
+        cmd->callback([id, verb, &g] {
+            Api api(g);
+            auto job = api.post("/api/v1/jobs/" + checked_job_id(*id) + "/" + verb);
+            print_job_line(job.as_object());
+        });
+    }
+
+    struct RerunArgs {
+        std::string job;
+        std::vector<int> frames;
+    };
+    auto r = std::make_shared<RerunArgs>();
+    auto* rerun = app.add_subcommand("rerun", "render chosen frames of a job again");
+    rerun->add_option("job", r->job, "job id")->required();
+    rerun->add_option("frames", r->frames, "frame numbers")->required();
+    add_gateway_options(*rerun, g);
+    rerun->callback([r, &g] {
+        Api api(g);
+        json::array frames(r->frames.begin(), r->frames.end());
+        auto job = api.post("/api/v1/jobs/" + checked_job_id(r->job) + "/rerun",
+                            json::object{{"frames", frames}});
+        print_job_line(job.as_object());
+    });
+
+    struct DownloadArgs {
+        std::string job, dir;
+    };
+    auto d = std::make_shared<DownloadArgs>();
+    auto* download = app.add_subcommand("download", "download a job's finished frames and preview movie");
+    download->add_option("job", d->job, "job id")->required();
+    download->add_option("dir", d->dir, "destination folder")->required();
+    add_gateway_options(*download, g);
+    download->callback([d, &g] {
+        Api api(g);
+        std::size_t n = download_job(api, d->job, d->dir, false);
+        std::printf("%zu file(s) downloaded into %s\n", n, d->dir.c_str());
+    });
+
+    struct WatchArgs {
+        std::string job, download;
+    };
+    auto w = std::make_shared<WatchArgs>();
+    auto* watch = app.add_subcommand("watch", "follow a job live; optionally download frames as they finish");
+    watch->add_option("job", w->job, "job id")->required();
+    watch->add_option("--download", w->download, "download finished frames into DIR");
+    add_gateway_options(*watch, g);
+    watch->callback([w, &g] {
+        WatchOptions o;
+        o.download_dir = w->download;
+        int rc = watch_job(g, checked_job_id(w->job), o);
+        if (rc != 0) throw Error(ErrorKind::io, "job ended " + std::string(rc == 2 ? "failed" : "canceled"));
+    });
+}
+
+}  // namespace farm::cli
