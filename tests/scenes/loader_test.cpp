@@ -5,6 +5,7 @@
 
 #include "farm/scene/animation.h"
 #include "farm/scene/load.h"
+#include "farm/scene/settings.h"
 
 namespace fs = std::filesystem;
 using namespace farm::scene;
@@ -165,4 +166,22 @@ TEST_CASE("damaged copies of the tiny scene are refused", "[scene][bad]") {
             CHECK_THAT(load_error(dir / "tiny.gltf"), Catch::Contains("material index 42 is out of range"));
         }
     }
+}
+
+TEST_CASE("every sample project loads and evaluates across its frame range", "[scene]") {
+    int projects = 0;
+    for (const auto& entry : fs::directory_iterator(kRoot / "scenes/samples")) {
+        if (!fs::exists(entry.path() / "render.json")) continue;
+        INFO(entry.path());
+        const RenderSettings s = resolve_project(entry.path());
+        const Scene scene = load_gltf(s.scene);
+        CHECK(scene.warnings.empty());
+        for (int f : {s.frame_start, (s.frame_start + s.frame_end) / 2, s.frame_end}) {
+            const FrameState st = evaluate(scene, static_cast<float>(s.time_of(f)));
+            CHECK_FALSE(st.meshes.empty());
+            CHECK(find_camera(scene, st, s.camera).camera >= 0);
+        }
+        ++projects;
+    }
+    CHECK(projects == 3);
 }
