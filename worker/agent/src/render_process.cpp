@@ -38,6 +38,8 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
         ::dup2(null, 0);
         ::dup2(out, 1);
         ::dup2(err, 2);
+        // Only stdio: an inherited gateway connection would stay open for the whole render.
+        ::close_range(3, ~0u, 0);
         ::execv(args[0], args.data());
         const char msg[] = "farm-worker: cannot execute the renderer\n";
         [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
