@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "agent_process.h"
 #include "fake_gateway.h"
@@ -113,6 +114,19 @@ std::size_t count_entries(const fs::path& dir) {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
+// True when some heartbeat listed the lease in that state (call under the gateway lock).
+bool reports(const FakeGateway& gateway, const std::string& lease_id, const std::string& state) {
+    for (const auto& hb : gateway.heartbeats)
+        for (const auto& l : hb.at("leases").as_array())
+            if (l.at("lease_id").as_string() == lease_id && l.at("state").as_string() == state)
+                return true;
+    return false;
+}
+
+pid_t render_pid(const std::string& log_from_line) {
+    return std::stoi(log_from_line.substr(std::string("rendering (farm-render pid ").size()));
+}
+
 }  // namespace
 
 TEST_CASE("a lease is rendered end to end and its tile uploaded as zstd EXR", "[worker]") {
@@ -161,8 +175,10 @@ TEST_CASE("a lease canceled through the heartbeat kills the render", "[worker]")
     std::string line = agent.wait_for_log("rendering (farm-render pid ", 60s);
     INFO(agent.log());
     REQUIRE_FALSE(line.empty());
-    pid_t child = std::stoi(line.substr(std::string("rendering (farm-render pid ").size()));
+    pid_t child = render_pid(line);
     REQUIRE(::kill(child, 0) == 0);
+    // Heartbeats report the lease while it renders.
+    CHECK(farm.gateway.wait_for([&] { return reports(farm.gateway, "l-cancel", "rendering"); }, 10s));
     farm.gateway.cancel("l-cancel");
     auto rc = agent.wait(30s);
     REQUIRE(rc == 0);
@@ -288,4 +304,66 @@ TEST_CASE("bad invocations are refused with a message", "[worker]") {
                             (tmp.path / "c").string()});
     CHECK(rc3 == 2);
     CHECK(log3.find("http://host:port") != std::string::npos);
+}
+
+TEST_CASE("a result left undelivered by a killed agent is uploaded by the next start", "[worker]") {
+    Farm farm;
+    const std::array<int, 4> tile{16, 8, 48, 32};
+    farm.gateway.set_result_status(503);
+    farm.gateway.add_lease(farm.lease("l-kept", tile));
+    {
+        auto first = farm.agent("a1");
+        REQUIRE(farm.gateway.wait_for([&] { return !farm.gateway.results.empty(); }, 60s));
+        first.signal(SIGKILL);
+        REQUIRE(first.wait(10s));
+    }
+    CHECK(count_entries(farm.tmp.path / "work-a1/outbox") == 2);  // payload + its record
+    farm.gateway.set_result_status(200);
+    auto second = farm.agent("a1");
+    CHECK(farm.gateway.wait_for([&] { return farm.gateway.results.back().status == 200; }, 30s));
+    second.signal(SIGTERM);
+    auto rc = second.wait(30s);
+    INFO(second.log());
+    REQUIRE(rc == 0);
+    CHECK(second.log().find("undelivered entries from an earlier run") != std::string::npos);
+    auto lock = farm.gateway.lock();
+    CHECK(farm.gateway.results.back().lease_id == "l-kept");
+    check_tile_exr(unzstd(farm.gateway.results.back().body), farm.tmp.path, tile, 48, 32);
+    CHECK(count_entries(farm.tmp.path / "work-a1/outbox") == 0);
+}
+
+TEST_CASE("kill -9 of the agent takes its render down too", "[worker]") {
+    Farm farm;
+    farm.gateway.add_lease(farm.lease("l-orphan", {0, 0, 320, 240}, 320, 240, 65536));
+    auto agent = farm.agent("a1");
+    std::string line = agent.wait_for_log("rendering (farm-render pid ", 60s);
+    INFO(agent.log());
+    REQUIRE_FALSE(line.empty());
+    pid_t child = render_pid(line);
+    agent.signal(SIGKILL);
+    REQUIRE(agent.wait(10s));
+    // The child (now re-parented to init or a subreaper) must die, not render on.
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; ++i) {
+        std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), {});
+        gone = text.empty() || text.find(") Z ") != std::string::npos;  // absent or a zombie
+        if (!gone) std::this_thread::sleep_for(50ms);
+    }
+    CHECK(gone);
+}
+
+TEST_CASE("two slots render two leases at once", "[worker]") {
+    Farm farm;
+    farm.gateway.add_lease(farm.lease("l-a", {0, 0, 24, 32}));
+    farm.gateway.add_lease(farm.lease("l-b", {24, 0, 48, 32}));
+    auto agent = farm.agent("a1", {"--slots", "2"});
+    CHECK(farm.gateway.wait_for([&] { return farm.gateway.results.size() == 2; }, 90s));
+    agent.signal(SIGTERM);
+    auto rc = agent.wait(30s);
+    INFO(agent.log());
+    REQUIRE(rc == 0);
+    auto lock = farm.gateway.lock();
+    CHECK(farm.gateway.registrations == 1);
+    CHECK(farm.gateway.failures.empty());
 }
