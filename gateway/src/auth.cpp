@@ -27,7 +27,8 @@ TokenTable TokenTable::parse(std::string_view text, std::string_view source) {
     json::value doc = json::parse(text, ec);
     if (ec) throw std::runtime_error(where + " is not valid JSON: " + ec.message());
     if (!doc.is_object()) {
-        throw std::runtime_error(where + " must be a JSON object {\"token\": \"tenant\"}");
+        throw std::runtime_error(where +
+                                 " must be a JSON object {\"token\": \"tenant\"}");
     }
     TokenTable table;
     table.open_ = false;
@@ -37,8 +38,9 @@ TokenTable TokenTable::parse(std::string_view text, std::string_view source) {
         // Tokens travel in a header; whitespace or control bytes could never match.
         for (unsigned char c : token) {
             if (c <= 0x20 || c == 0x7f) {
-                throw std::runtime_error(where + ": token contains whitespace or control "
-                                                 "characters");
+                throw std::runtime_error(where +
+                                         ": token contains whitespace or control "
+                                         "characters");
             }
         }
         if (!value.is_string()) {

@@ -13,7 +13,7 @@ namespace farm::gateway {
 inline constexpr std::string_view kOpenTenant = "default";
 
 class TokenTable {
-public:
+  public:
     // Open mode: no tokens file, every request belongs to tenant "default".
     TokenTable() = default;
 
@@ -26,11 +26,12 @@ public:
     bool open() const { return open_; }
     std::size_t size() const { return tenants_.size(); }
 
-    // The tenant for an Authorization header value ("Bearer <token>"), or nullopt when the
-    // header is absent, malformed or names an unknown token. Always "default" when open.
+    // The tenant for an Authorization header value ("Bearer <token>"), or nullopt when
+    // the header is absent, malformed or names an unknown token. Always "default" when
+    // open.
     std::optional<std::string> tenant_for(std::string_view authorization) const;
 
-private:
+  private:
     bool open_ = true;
     std::unordered_map<std::string, std::string> tenants_;  // token -> tenant
 };

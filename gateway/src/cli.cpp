@@ -28,9 +28,9 @@ void write_port_file(const std::filesystem::path& path, std::uint16_t port) {
         throw std::runtime_error("cannot write port file " + tmp.string() + ": " +
                                  std::strerror(errno));
     }
-    const bool ok = ::write(fd, text.data(), text.size()) ==
-                        static_cast<ssize_t>(text.size()) &&
-                    ::fsync(fd) == 0;
+    const bool ok =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fsync(fd) == 0;
     const int saved = errno;
     ::close(fd);
     if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -49,11 +49,13 @@ int run_cli(int argc, char** argv) {
     app.add_option("--listen", options.listen,
                    "address:port to listen on; port 0 picks a free port")
         ->capture_default_str();
-    app.add_option("--data", options.data_dir, "data directory (chunk store in DIR/store)")
+    app.add_option("--data", options.data_dir,
+                   "data directory (chunk store in DIR/store)")
         ->required();
-    app.add_option("--tokens", options.tokens_file,
-                   "JSON object {\"token\": \"tenant\"}; without it the gateway runs open "
-                   "and every request is tenant \"default\"")
+    app.add_option(
+           "--tokens", options.tokens_file,
+           "JSON object {\"token\": \"tenant\"}; without it the gateway runs open "
+           "and every request is tenant \"default\"")
         ->check(CLI::ExistingFile);
     app.add_option("--port-file", options.port_file,
                    "write the bound port number here once listening");

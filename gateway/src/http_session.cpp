@@ -9,8 +9,8 @@ namespace farm::gateway {
 
 namespace {
 
-// Long enough for a full pack over a slow long-haul link (>= 1 MiB/s), short enough that a
-// peer that stopped reading does not pin a session forever.
+// Long enough for a full pack over a slow long-haul link (>= 1 MiB/s), short enough that
+// a peer that stopped reading does not pin a session forever.
 std::chrono::seconds write_timeout(std::size_t body_bytes) {
     return std::chrono::seconds(30 + body_bytes / (1u << 20));
 }
@@ -34,9 +34,9 @@ HttpSession::HttpSession(tcp::socket&& socket, Router& router)
 
 void HttpSession::run() {
     // Start on the session's strand: every handler below then runs on it.
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&HttpSession::do_read_header,
-                                            shared_from_this()));
+    net::dispatch(
+        stream_.get_executor(),
+        beast::bind_front_handler(&HttpSession::do_read_header, shared_from_this()));
 }
 
 void HttpSession::do_read_header() {
@@ -125,10 +125,10 @@ void HttpSession::on_read_error(beast::error_code ec, const char* what) {
                                                std::to_string(body_limit_) + " bytes"));
     }
     if (ec == http::error::header_limit) {
-        return respond(head,
-                       Router::error(head, http::status::request_header_fields_too_large,
-                                     "request header exceeds " +
-                                         std::to_string(kHeaderLimit) + " bytes"));
+        return respond(
+            head, Router::error(head, http::status::request_header_fields_too_large,
+                                "request header exceeds " + std::to_string(kHeaderLimit) +
+                                    " bytes"));
     }
     if (is_http_error(ec)) {
         return respond(head, Router::error(head, http::status::bad_request,
@@ -177,8 +177,9 @@ void HttpSession::respond(const Request& head, Response res) {
 void HttpSession::do_write() {
     Response& res = queue_.front();  // std::queue (a deque) keeps it in place
     stream_.expires_after(write_timeout(res.body().size()));
-    http::async_write(stream_, res,
-                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    http::async_write(
+        stream_, res,
+        beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
 }
 
 void HttpSession::on_write(beast::error_code ec, std::size_t) {

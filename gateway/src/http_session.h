@@ -1,7 +1,7 @@
-// One HTTP/1.1 connection, after Beast's advanced_server: it runs on its own strand, reads
-// each request header first so the router can refuse it (401, 413) before any body byte
-// arrives, then reads the body under that route's limit, and pipelines: it keeps reading
-// while earlier responses are still being written, up to kQueueLimit of them.
+// One HTTP/1.1 connection, after Beast's advanced_server: it runs on its own strand,
+// reads each request header first so the router can refuse it (401, 413) before any body
+// byte arrives, then reads the body under that route's limit, and pipelines: it keeps
+// reading while earlier responses are still being written, up to kQueueLimit of them.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -23,13 +23,13 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     // The socket must have been accepted onto its own strand (see Listener).
     HttpSession(tcp::socket&& socket, Router& router);
 
     void run();
 
-private:
+  private:
     void do_read_header();
     void on_read_header(beast::error_code ec, std::size_t bytes);
     void do_continue();

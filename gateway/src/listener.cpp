@@ -22,7 +22,8 @@ namespace {
 }  // namespace
 
 Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)),
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
       backoff_(acceptor_.get_executor()),
       router_(router) {
     boost::beast::error_code ec;
@@ -59,9 +60,10 @@ void Listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
     if (ec) {
         fail(ec, "accept");
         backoff_.expires_after(std::chrono::milliseconds(50));
-        backoff_.async_wait([self = shared_from_this()](boost::beast::error_code wait_ec) {
-            if (!wait_ec) self->do_accept();
-        });
+        backoff_.async_wait(
+            [self = shared_from_this()](boost::beast::error_code wait_ec) {
+                if (!wait_ec) self->do_accept();
+            });
         return;
     }
     std::make_shared<HttpSession>(std::move(socket), router_)->run();

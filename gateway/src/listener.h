@@ -17,7 +17,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     // Opens, binds and listens at once, so the real port is known (and errors are thrown,
     // naming the address) before the server announces itself.
     Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router);
@@ -28,7 +28,7 @@ public:
     // Stops accepting; sessions already running finish on their own.
     void stop();
 
-private:
+  private:
     void do_accept();
     void on_accept(boost::beast::error_code ec, tcp::socket socket);
 

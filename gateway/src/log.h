@@ -1,5 +1,5 @@
-// Minimal stderr logging for the gateway. Many io_context threads log at once, so each line
-// goes out in one write under a lock and lines never interleave.
+// Minimal stderr logging for the gateway. Many io_context threads log at once, so each
+// line goes out in one write under a lock and lines never interleave.
 #pragma once
 
 #include <boost/beast/core/error.hpp>

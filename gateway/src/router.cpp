@@ -84,8 +84,8 @@ Admission Router::admit(const Request& header) const {
             verdict.reject = error(header, http::status::payload_too_large,
                                    "request body of " + std::to_string(length) +
                                        " bytes exceeds the limit of " +
-                                       std::to_string(verdict.body_limit) + " bytes for " +
-                                       std::string(path_of(target)));
+                                       std::to_string(verdict.body_limit) +
+                                       " bytes for " + std::string(path_of(target)));
         }
     }
     return verdict;

@@ -1,10 +1,11 @@
-// Decides what happens to each request: first from its header alone (may the body be read,
-// by whom, and how much of it), then, with the body, which handler answers. Sync routes go
-// to transfer::SyncService; the gateway itself answers /healthz and 404 for the rest.
+// Decides what happens to each request: first from its header alone (may the body be
+// read, by whom, and how much of it), then, with the body, which handler answers. Sync
+// routes go to transfer::SyncService; the gateway itself answers /healthz and 404 for the
+// rest.
 //
-// Issue 4 adds REST handlers for jobs, workers and sites here, split by domain as separate
-// files the router dispatches to; WebSocket upgrades are taken by HttpSession before the
-// router sees them (see the seam in http_session.cpp).
+// Issue 4 adds REST handlers for jobs, workers and sites here, split by domain as
+// separate files the router dispatches to; WebSocket upgrades are taken by HttpSession
+// before the router sees them (see the seam in http_session.cpp).
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -31,11 +32,11 @@ struct Admission {
 };
 
 class Router {
-public:
+  public:
     Router(transfer::Store& store, TokenTable tokens);
 
-    // Authenticates (401), finds the body limit and refuses a declared Content-Length past
-    // it (413). /healthz needs no token so load balancers can probe it.
+    // Authenticates (401), finds the body limit and refuses a declared Content-Length
+    // past it (413). /healthz needs no token so load balancers can probe it.
     Admission admit(const Request& header) const;
 
     // Answers an admitted request. Never throws: a handler's exception becomes a 500.
@@ -51,7 +52,7 @@ public:
     static Response error(const Request& request, http::status status,
                           std::string_view message);
 
-private:
+  private:
     static std::size_t body_limit(http::verb method, std::string_view target);
 
     TokenTable tokens_;

@@ -29,7 +29,8 @@ unsigned thread_count(unsigned requested) {
 }
 
 transfer::Store open_store_root(const std::filesystem::path& data_dir) {
-    if (data_dir.empty()) throw std::runtime_error("a data directory is required (--data)");
+    if (data_dir.empty())
+        throw std::runtime_error("a data directory is required (--data)");
     const auto root = data_dir / "store";
     std::error_code ec;
     std::filesystem::create_directories(root, ec);
@@ -48,8 +49,9 @@ struct Server::Impl {
     explicit Impl(ServerOptions opts)
         : options(std::move(opts)),
           store(open_store_root(options.data_dir)),
-          router(store, options.tokens_file.empty() ? TokenTable{}
-                                                    : TokenTable::load(options.tokens_file)),
+          router(store, options.tokens_file.empty()
+                            ? TokenTable{}
+                            : TokenTable::load(options.tokens_file)),
           threads(thread_count(options.threads)),
           ioc(static_cast<int>(threads)),
           signals(ioc, SIGINT, SIGTERM),
@@ -65,13 +67,16 @@ struct Server::Impl {
     std::shared_ptr<Listener> listener;
 };
 
-Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Server::Server(ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Server::~Server() = default;
 
 std::uint16_t Server::port() const { return impl_->listener->local_endpoint().port(); }
 
-std::string Server::url() const { return endpoint_url(impl_->listener->local_endpoint()); }
+std::string Server::url() const {
+    return endpoint_url(impl_->listener->local_endpoint());
+}
 
 void Server::run() {
     Impl& s = *impl_;

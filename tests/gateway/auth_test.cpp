@@ -1,7 +1,7 @@
 // TokenTable: the tokens file format and the Authorization header forms it accepts.
-#include <catch2/catch.hpp>
-
 #include "auth.h"
+
+#include <catch2/catch.hpp>
 
 using farm::gateway::TokenTable;
 
@@ -13,7 +13,8 @@ TEST_CASE("open mode maps every request to tenant default", "[gateway][auth]") {
 }
 
 TEST_CASE("a tokens file maps bearer tokens to tenants", "[gateway][auth]") {
-    auto table = TokenTable::parse(R"({"tok-a": "studio-a", "tok-b": "studio_b"})", "t.json");
+    auto table =
+        TokenTable::parse(R"({"tok-a": "studio-a", "tok-b": "studio_b"})", "t.json");
     CHECK_FALSE(table.open());
     CHECK(table.size() == 2);
     CHECK(table.tenant_for("Bearer tok-a") == "studio-a");

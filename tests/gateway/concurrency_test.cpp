@@ -1,8 +1,8 @@
 // Many studios' pushes at once: the gateway runs sessions on several threads and its
-// handlers do blocking disk IO, so concurrent uploads of overlapping chunks and concurrent
-// commits must all succeed and leave exactly one copy of each chunk.
-#include <catch2/catch.hpp>
+// handlers do blocking disk IO, so concurrent uploads of overlapping chunks and
+// concurrent commits must all succeed and leave exactly one copy of each chunk.
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <random>
 #include <thread>
 
@@ -21,7 +21,8 @@ TEST_CASE("concurrent uploads and commits on many connections all land",
     GatewayProcess gateway(options);
 
     std::vector<TestChunk> pool;
-    for (std::uint32_t i = 0; i < 48; ++i) pool.push_back(make_chunk(1000 + i, 20000 + i));
+    for (std::uint32_t i = 0; i < 48; ++i)
+        pool.push_back(make_chunk(1000 + i, 20000 + i));
 
     constexpr int kClients = 8;
     std::atomic<int> failures{0}, uploads{0}, commits{0};
@@ -36,15 +37,18 @@ TEST_CASE("concurrent uploads and commits on many connections all land",
                 std::vector<TestChunk> order = pool;
                 std::shuffle(order.begin(), order.end(), rng);
                 for (std::size_t at = 0; at < order.size(); at += 6) {
-                    std::vector<TestChunk> pack(order.begin() + at, order.begin() + at + 6);
+                    std::vector<TestChunk> pack(order.begin() + at,
+                                                order.begin() + at + 6);
                     auto res = client.post("/api/v1/chunks", pack_of(pack));
-                    if (res.result() != http::status::ok) throw std::runtime_error(res.body());
+                    if (res.result() != http::status::ok)
+                        throw std::runtime_error(res.body());
                     ++uploads;
                 }
                 auto manifest = serialized(manifest_of({{"all.bin", order}}));
-                auto res = client.post("/api/v1/projects/p" + std::to_string(c) + "/snapshots",
-                                       manifest);
-                if (res.result() != http::status::created) throw std::runtime_error(res.body());
+                auto res = client.post(
+                    "/api/v1/projects/p" + std::to_string(c) + "/snapshots", manifest);
+                if (res.result() != http::status::created)
+                    throw std::runtime_error(res.body());
                 ++commits;
             } catch (const std::exception& e) {
                 errors[c] = e.what();

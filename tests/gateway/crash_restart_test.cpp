@@ -32,7 +32,8 @@ void push_until_killed(std::uint16_t port, Acknowledged& acked) {
     std::vector<TestChunk> previous;
     for (std::uint32_t round = 0; round < 10000; ++round) {
         std::vector<TestChunk> fresh;
-        for (std::uint32_t i = 0; i < 8; ++i) fresh.push_back(make_chunk(round * 8 + i, 96000));
+        for (std::uint32_t i = 0; i < 8; ++i)
+            fresh.push_back(make_chunk(round * 8 + i, 96000));
         try {
             auto up = client.post("/api/v1/chunks", pack_of(fresh));
             if (up.result() != http::status::ok) return;
@@ -48,7 +49,8 @@ void push_until_killed(std::uint16_t port, Acknowledged& acked) {
             if (commit.result() != http::status::created) return;
             // Not json_body(): Catch2 assertions are not thread-safe, and this is not the
             // test's thread.
-            const std::string id(boost::json::parse(commit.body()).at("snapshot").as_string());
+            const std::string id(
+                boost::json::parse(commit.body()).at("snapshot").as_string());
             std::lock_guard lock(acked.mutex);
             acked.snapshots.emplace_back(id, manifest);
             ++acked.rounds;

@@ -40,7 +40,8 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ec);
 }
 
-GatewayProcess::GatewayProcess(GatewayOptions options, std::chrono::milliseconds timeout) {
+GatewayProcess::GatewayProcess(GatewayOptions options,
+                               std::chrono::milliseconds timeout) {
     static std::atomic<int> counter{0};
     const fs::path dir = options.data_dir.parent_path();
     const std::string stem = "gateway-" + std::to_string(++counter);
@@ -48,10 +49,15 @@ GatewayProcess::GatewayProcess(GatewayOptions options, std::chrono::milliseconds
     stderr_path_ = dir / (stem + ".stderr");
     port_path_ = dir / (stem + ".port");
 
-    std::vector<std::string> args = {FARM_GATEWAY_BIN,      "--listen", options.listen,
-                                     "--data",              options.data_dir.string(),
-                                     "--port-file",         port_path_.string(),
-                                     "--threads",           "4"};
+    std::vector<std::string> args = {FARM_GATEWAY_BIN,
+                                     "--listen",
+                                     options.listen,
+                                     "--data",
+                                     options.data_dir.string(),
+                                     "--port-file",
+                                     port_path_.string(),
+                                     "--threads",
+                                     "4"};
     if (!options.tokens_file.empty()) {
         args.push_back("--tokens");
         args.push_back(options.tokens_file.string());

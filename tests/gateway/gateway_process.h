@@ -1,6 +1,6 @@
 // Runs the real farm-gateway binary as a child process for integration tests: port 0 on
-// loopback, its port read from --port-file, its output kept in files for failure messages,
-// and always killed and reaped, even when a test fails halfway.
+// loopback, its port read from --port-file, its output kept in files for failure
+// messages, and always killed and reaped, even when a test fails halfway.
 #pragma once
 
 #include <sys/types.h>
@@ -16,14 +16,14 @@ namespace farm::gateway::test {
 
 // A fresh directory under the system temp dir, removed with everything in it.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -35,7 +35,7 @@ struct GatewayOptions {
 };
 
 class GatewayProcess {
-public:
+  public:
     // Starts the binary and waits (at most `timeout`) until it has written its port file.
     // Throws std::runtime_error with the gateway's stderr if it exits or never listens.
     explicit GatewayProcess(GatewayOptions options,
@@ -51,12 +51,13 @@ public:
     void kill_hard();
     // SIGTERM, then waits up to `timeout`; returns the exit status (SIGKILL after the
     // timeout, and nullopt then).
-    std::optional<int> terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<int> terminate(
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     std::string stdout_text() const;
     std::string stderr_text() const;
 
-private:
+  private:
     // waitpid with a deadline; the raw status or nullopt on timeout.
     std::optional<int> wait_for_exit(std::chrono::milliseconds timeout);
 

@@ -36,8 +36,8 @@ std::string raw_header(const std::string& request_line, const std::string& field
 
 TEST_CASE("the gateway announces one line and its port", "[gateway][http]") {
     Gateway gw;
-    CHECK(gw.process->stdout_text() ==
-          "farm-gateway listening on http://127.0.0.1:" + std::to_string(gw.port()) + "\n");
+    CHECK(gw.process->stdout_text() == "farm-gateway listening on http://127.0.0.1:" +
+                                           std::to_string(gw.port()) + "\n");
     CHECK(std::filesystem::is_directory(gw.tmp.path() / "data" / "store"));
 }
 
@@ -50,7 +50,8 @@ TEST_CASE("GET /healthz answers 200 JSON, without a token", "[gateway][http]") {
     CHECK(json_body(res).at("status") == "ok");
 }
 
-TEST_CASE("unknown routes get 404 JSON and the connection stays usable", "[gateway][http]") {
+TEST_CASE("unknown routes get 404 JSON and the connection stays usable",
+          "[gateway][http]") {
     Gateway gw;
     TestClient client(gw.port());
     auto res = client.get("/api/v2/nothing-here?x=1");
@@ -68,12 +69,12 @@ TEST_CASE("an oversized body gets 413 JSON before it is read, then the connectio
     SECTION("declared by Content-Length: refused from the header alone") {
         // Only the header is sent: a 413 proves the server did not wait for the body.
         const auto too_big = std::to_string(tr::kMaxIdListBytes + 1);
-        auto res = client.raw_exchange(
-            raw_header("POST /api/v1/chunks/missing HTTP/1.1", "Content-Length: " + too_big +
-                                                                 "\r\n"));
+        auto res = client.raw_exchange(raw_header("POST /api/v1/chunks/missing HTTP/1.1",
+                                                  "Content-Length: " + too_big + "\r\n"));
         CHECK(res.result() == http::status::payload_too_large);
-        CHECK_THAT(error_of(res), Catch::Contains(too_big) &&
-                                      Catch::Contains(std::to_string(tr::kMaxIdListBytes)));
+        CHECK_THAT(error_of(res),
+                   Catch::Contains(too_big) &&
+                       Catch::Contains(std::to_string(tr::kMaxIdListBytes)));
         CHECK_FALSE(res.keep_alive());
         CHECK(client.server_closed());
     }
@@ -88,7 +89,8 @@ TEST_CASE("an oversized body gets 413 JSON before it is read, then the connectio
         for (int i = 0; i < 3; ++i) body += "8000\r\n" + chunk + "\r\n";
         body += "0\r\n\r\n";
         auto res = client.raw_exchange(
-            raw_header("POST /api/v1/gc HTTP/1.1", "Transfer-Encoding: chunked\r\n") + body);
+            raw_header("POST /api/v1/gc HTTP/1.1", "Transfer-Encoding: chunked\r\n") +
+            body);
         CHECK(res.result() == http::status::payload_too_large);
         CHECK_THAT(error_of(res), Catch::Contains(std::to_string(tr::kMaxSmallBody)));
         CHECK(client.server_closed());
@@ -145,13 +147,15 @@ TEST_CASE("malformed HTTP gets 400 JSON and a close", "[gateway][http]") {
     CHECK(client.server_closed());
 }
 
-TEST_CASE("pipelined requests are answered in order on one connection", "[gateway][http]") {
+TEST_CASE("pipelined requests are answered in order on one connection",
+          "[gateway][http]") {
     Gateway gw;
     TestClient client(gw.port());
     std::string batch;
     const char* targets[] = {"/healthz", "/nope", "/api/v1/projects"};
     for (int round = 0; round < 4; ++round) {  // more than the session's queue holds
-        for (const char* t : targets) batch += raw_header(std::string("GET ") + t + " HTTP/1.1");
+        for (const char* t : targets)
+            batch += raw_header(std::string("GET ") + t + " HTTP/1.1");
     }
     client.write_raw(batch);
     for (int round = 0; round < 4; ++round) {

@@ -43,7 +43,8 @@ std::set<Operation> openapi_operations() {
     bool in_paths = false;
     std::smatch m;
     while (std::getline(in, line)) {
-        if (!line.empty() && line[0] != ' ' && line[0] != '#') in_paths = line == "paths:";
+        if (!line.empty() && line[0] != ' ' && line[0] != '#')
+            in_paths = line == "paths:";
         if (!in_paths) continue;
         if (std::regex_match(line, m, path_line)) {
             current = m[1];
@@ -66,14 +67,16 @@ std::set<Operation> protocol_routes() {
     while (std::getline(in, line)) {
         if (!std::regex_search(line, m, row)) continue;
         // "[?base={id}]" marks an optional query: not part of the path.
-        routes.insert({m[1], std::regex_replace(std::string(m[2]), std::regex(R"(\[.*\])"), "")});
+        routes.insert(
+            {m[1], std::regex_replace(std::string(m[2]), std::regex(R"(\[.*\])"), "")});
     }
     return routes;
 }
 
 // A concrete target for a templated path: ids are 64 hex digits, names a valid name.
 std::string sample_target(const std::string& path) {
-    std::string out = std::regex_replace(path, std::regex(R"(\{id\})"), std::string(64, 'a'));
+    std::string out =
+        std::regex_replace(path, std::regex(R"(\{id\})"), std::string(64, 'a'));
     return std::regex_replace(out, std::regex(R"(\{[^}]+\})"), "demo");
 }
 
@@ -95,7 +98,8 @@ TEST_CASE("every OpenAPI operation is accepted by the router", "[gateway][openap
     }
 }
 
-TEST_CASE("every route in transfer/PROTOCOL.md is in openapi.yaml", "[gateway][openapi]") {
+TEST_CASE("every route in transfer/PROTOCOL.md is in openapi.yaml",
+          "[gateway][openapi]") {
     const auto documented = openapi_operations();
     const auto routes = protocol_routes();
     CHECK(routes.size() >= 9);
@@ -116,7 +120,8 @@ TEST_CASE("every OpenAPI operation reaches a handler in the running gateway",
     TestClient client(gateway.port());
     for (const Operation& op : openapi_operations()) {
         INFO(op.method << " " << op.path);
-        auto res = client.request(http::string_to_verb(op.method), sample_target(op.path));
+        auto res =
+            client.request(http::string_to_verb(op.method), sample_target(op.path));
         INFO("answer " << res.result_int() << " " << res.body());
         CHECK(res.result() != http::status::method_not_allowed);
         CHECK(res.result() != http::status::not_implemented);

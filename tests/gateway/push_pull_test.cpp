@@ -47,7 +47,8 @@ std::map<std::string, std::string> tree_of(const fs::path& root) {
 
 }  // namespace
 
-TEST_CASE("farm push and pull through the gateway reproduce the tree", "[gateway][push]") {
+TEST_CASE("farm push and pull through the gateway reproduce the tree",
+          "[gateway][push]") {
     TempDir tmp;
     const fs::path src = tmp.path() / "project";
     std::string text;
@@ -69,7 +70,8 @@ TEST_CASE("farm push and pull through the gateway reproduce the tree", "[gateway
     tr::PushOptions push_options;
     push_options.project = "film";
     push_options.connections = 4;
-    push_options.chunker = {4096, 16384, 65536};  // many chunks, so many packs and requests
+    push_options.chunker = {4096, 16384,
+                            65536};  // many chunks, so many packs and requests
     push_options.batch_bytes = 256 * 1024;
     const auto first = tr::push(src, endpoint, push_options);
     CHECK(first.new_chunks > 0);

@@ -1,11 +1,12 @@
 // Router decisions taken from the header alone, and --listen parsing; no sockets needed.
+#include "router.h"
+
 #include <catch2/catch.hpp>
 
 #include "farm/transfer/store.h"
 #include "farm/transfer/sync_server.h"
 #include "gateway_process.h"
 #include "listen_address.h"
-#include "router.h"
 
 namespace gw = farm::gateway;
 namespace http = boost::beast::http;
@@ -46,7 +47,8 @@ TEST_CASE("admission authenticates before anything else", "[gateway][router]") {
     CHECK_FALSE(health.reject);
 }
 
-TEST_CASE("admission takes each route's body limit from SyncService", "[gateway][router]") {
+TEST_CASE("admission takes each route's body limit from SyncService",
+          "[gateway][router]") {
     TempDir tmp;
     farm::transfer::Store store(tmp.path() / "store");
     gw::Router router(store, gw::TokenTable{});
@@ -60,7 +62,8 @@ TEST_CASE("admission takes each route's body limit from SyncService", "[gateway]
     auto refused = router.admit(pack);
     REQUIRE(refused.reject);
     CHECK(refused.reject->result() == http::status::payload_too_large);
-    CHECK_THAT(refused.reject->body(), Catch::Contains(std::to_string(tr::kMaxPackBytes)));
+    CHECK_THAT(refused.reject->body(),
+               Catch::Contains(std::to_string(tr::kMaxPackBytes)));
 
     auto unknown = header(http::verb::post, "/nope");
     unknown.content_length(tr::kMaxSmallBody + 1);
@@ -87,9 +90,11 @@ TEST_CASE("listen addresses parse to endpoints", "[gateway][listen]") {
     CHECK(v6.address().is_v6());
     CHECK(v6.port() == 8080);
     CHECK(gw::endpoint_url(v6) == "http://[::1]:8080");
-    CHECK(gw::endpoint_url(gw::parse_listen_address("0.0.0.0:80")) == "http://0.0.0.0:80");
+    CHECK(gw::endpoint_url(gw::parse_listen_address("0.0.0.0:80")) ==
+          "http://0.0.0.0:80");
 
-    CHECK_THROWS_WITH(gw::parse_listen_address("127.0.0.1"), Catch::Contains("needs a port"));
+    CHECK_THROWS_WITH(gw::parse_listen_address("127.0.0.1"),
+                      Catch::Contains("needs a port"));
     CHECK_THROWS_WITH(gw::parse_listen_address("127.0.0.1:http"),
                       Catch::Contains("port must be"));
     CHECK_THROWS_WITH(gw::parse_listen_address("127.0.0.1:65536"),

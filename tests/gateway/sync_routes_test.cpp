@@ -93,8 +93,8 @@ TEST_CASE("a chunk whose content does not match its id is refused and not stored
     const TestChunk good = make_chunk(1), other = make_chunk(2);
     const ChunkId lie = make_chunk(3).id;
 
-    auto res = client.post("/api/v1/chunks",
-                           pack_of({good}) + pack_record(lie, other.encoded));
+    auto res =
+        client.post("/api/v1/chunks", pack_of({good}) + pack_record(lie, other.encoded));
     CHECK(res.result() == http::status::bad_request);
     CHECK_THAT(error_of(res), Catch::Contains(lie.hex()));  // names the bad record
 
@@ -134,9 +134,9 @@ TEST_CASE("a manifest with a hostile path is refused", "[gateway][sync]") {
     const TestChunk chunk = make_chunk(11);
     REQUIRE(client.post("/api/v1/chunks", pack_of({chunk})).result() == http::status::ok);
 
-    const std::string path = GENERATE(std::string("../../etc/passwd"),
-                                      std::string("/etc/passwd"), std::string("a\0b", 3),
-                                      std::string("scene/../../x"));
+    const std::string path =
+        GENERATE(std::string("../../etc/passwd"), std::string("/etc/passwd"),
+                 std::string("a\0b", 3), std::string("scene/../../x"));
     INFO("path: " << path);
     auto res = client.post("/api/v1/projects/film/snapshots",
                            serialized(manifest_of({{path, {chunk}}})));
@@ -165,13 +165,15 @@ TEST_CASE("a manifest naming missing chunks gets 409 listing them", "[gateway][s
     Gateway gw;
     TestClient client(gw.port());
     const TestChunk present = make_chunk(21), absent = make_chunk(22);
-    REQUIRE(client.post("/api/v1/chunks", pack_of({present})).result() == http::status::ok);
+    REQUIRE(client.post("/api/v1/chunks", pack_of({present})).result() ==
+            http::status::ok);
 
     auto res = client.post("/api/v1/projects/film/snapshots",
                            serialized(manifest_of({{"shot/a.abc", {present, absent}}})));
     CHECK(res.result() == http::status::conflict);
     CHECK_FALSE(error_of(res).empty());
-    CHECK(hex_array(json_body(res).at("missing")) == std::vector<std::string>{absent.id.hex()});
+    CHECK(hex_array(json_body(res).at("missing")) ==
+          std::vector<std::string>{absent.id.hex()});
     // Never visible before all its data is.
     CHECK(json_body(client.get("/api/v1/projects")).as_array().empty());
 }
@@ -185,7 +187,8 @@ TEST_CASE("chunks uploaded then a manifest committed: 201, listed and readable",
     std::vector<ChunkId> ids;
     for (const auto& c : chunks) ids.push_back(c.id);
 
-    CHECK(parse_id_list(client.post("/api/v1/chunks/missing", id_list(ids)).body()) == ids);
+    CHECK(parse_id_list(client.post("/api/v1/chunks/missing", id_list(ids)).body()) ==
+          ids);
     auto up = client.post("/api/v1/chunks", pack_of(chunks));
     REQUIRE(up.result() == http::status::ok);
     CHECK(json_body(up).at("stored") == 3);
@@ -193,8 +196,8 @@ TEST_CASE("chunks uploaded then a manifest committed: 201, listed and readable",
     auto again = client.post("/api/v1/chunks", pack_of(chunks));  // a resumed push
     CHECK(json_body(again).at("present") == 3);
 
-    const std::string manifest = serialized(
-        manifest_of({{"shots/010/anim.abc", {chunks[0], chunks[1]}}, {"tex/wood.exr", {chunks[2]}}}));
+    const std::string manifest = serialized(manifest_of(
+        {{"shots/010/anim.abc", {chunks[0], chunks[1]}}, {"tex/wood.exr", {chunks[2]}}}));
     const std::string id = tr::snapshot_id(to_bytes(manifest)).hex();
     auto commit = client.post("/api/v1/projects/film/snapshots", manifest);
     REQUIRE(commit.result() == http::status::created);
@@ -211,5 +214,6 @@ TEST_CASE("chunks uploaded then a manifest committed: 201, listed and readable",
 
     CHECK(client.get("/api/v1/snapshots/" + id).body() == manifest);
     CHECK(client.post("/api/v1/chunks/fetch", id_list(ids)).body() == pack_of(chunks));
-    CHECK(client.get("/api/v1/chunks/" + ids[2].hex()).body() == to_string(chunks[2].encoded));
+    CHECK(client.get("/api/v1/chunks/" + ids[2].hex()).body() ==
+          to_string(chunks[2].encoded));
 }

@@ -9,7 +9,8 @@ TestChunk make_chunk(std::uint32_t seed, std::size_t size) {
     std::mt19937 rng(seed);
     TestChunk chunk;
     chunk.raw.resize(size);
-    for (std::size_t i = 0; i < size / 2; ++i) chunk.raw[i] = static_cast<std::uint8_t>(rng());
+    for (std::size_t i = 0; i < size / 2; ++i)
+        chunk.raw[i] = static_cast<std::uint8_t>(rng());
     for (std::size_t i = size / 2; i < size; ++i) chunk.raw[i] = chunk.raw[i - size / 2];
     chunk.id = transfer::sha256(chunk.raw);
     chunk.encoded = transfer::encode_chunk(chunk.raw, 3);
@@ -66,7 +67,9 @@ std::string serialized(const transfer::Manifest& manifest) {
     return to_string(transfer::serialize(manifest));
 }
 
-std::string to_string(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+std::string to_string(const Bytes& bytes) {
+    return std::string(bytes.begin(), bytes.end());
+}
 
 Bytes to_bytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
 

@@ -29,7 +29,8 @@ void check(beast::error_code ec, const char* what) {
 
 }  // namespace
 
-TestClient::TestClient(std::uint16_t port, std::string token, std::chrono::seconds timeout)
+TestClient::TestClient(std::uint16_t port, std::string token,
+                       std::chrono::seconds timeout)
     : port_(port), token_(std::move(token)), timeout_(timeout) {}
 
 void TestClient::ensure_connected() {
@@ -38,8 +39,9 @@ void TestClient::ensure_connected() {
     buffer_.clear();
     stream_->expires_after(timeout_);
     const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port_);
-    check(run_async(ioc_, [&](auto handler) { stream_->async_connect(endpoint, handler); }),
-          "connect");
+    check(
+        run_async(ioc_, [&](auto handler) { stream_->async_connect(endpoint, handler); }),
+        "connect");
 }
 
 Response TestClient::request(http::verb method, const std::string& target,
@@ -52,8 +54,9 @@ Response TestClient::request(http::verb method, const std::string& target,
     req.body() = std::move(body);
     req.prepare_payload();
     stream_->expires_after(timeout_);
-    check(run_async(ioc_, [&](auto handler) { http::async_write(*stream_, req, handler); }),
-          "write request");
+    check(
+        run_async(ioc_, [&](auto handler) { http::async_write(*stream_, req, handler); }),
+        "write request");
     Response res = read_response();
     if (!res.keep_alive()) stream_.reset();  // the server closes after this answer
     return res;

@@ -1,5 +1,6 @@
 // A small synchronous Beast HTTP client for the gateway tests: one keep-alive connection,
-// every operation bounded by a timeout so a hung server fails a test instead of hanging it.
+// every operation bounded by a timeout so a hung server fails a test instead of hanging
+// it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -17,7 +18,7 @@ namespace http = boost::beast::http;
 using Response = http::response<http::string_body>;
 
 class TestClient {
-public:
+  public:
     explicit TestClient(std::uint16_t port, std::string token = {},
                         std::chrono::seconds timeout = std::chrono::seconds(20));
 
@@ -42,7 +43,7 @@ public:
 
     void set_token(std::string token) { token_ = std::move(token); }
 
-private:
+  private:
     void ensure_connected();
 
     boost::asio::io_context ioc_;

@@ -1,7 +1,7 @@
 // farm-gateway's public face: the options it runs with and the server that serves them.
-// Today it serves the chunk sync protocol (transfer/PROTOCOL.md) and /healthz; the REST API
-// for jobs and workers and the WebSocket event stream (issue 4) join the same port later.
-// The routes are written down in gateway/api/openapi.yaml.
+// Today it serves the chunk sync protocol (transfer/PROTOCOL.md) and /healthz; the REST
+// API for jobs and workers and the WebSocket event stream (issue 4) join the same port
+// later. The routes are written down in gateway/api/openapi.yaml.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,7 @@ struct ServerOptions {
 };
 
 class Server {
-public:
+  public:
     // Opens the store, loads the tokens and binds the listening socket. Throws
     // std::runtime_error (or farm::transfer::Error) with a message naming what was wrong.
     explicit Server(ServerOptions options);
@@ -45,7 +45,7 @@ public:
     // Thread-safe; may be called before or during run().
     void stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

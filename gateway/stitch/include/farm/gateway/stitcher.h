@@ -2,9 +2,15 @@
 // half: tiles wait durably on disk until their frame has all of them, then the frame is
 // assembled, written to a temp name, fsynced and renamed into the job's output folder.
 // A gateway restarted mid-job finds the waiting tiles where it left them.
+//
+// Errors: StitchError for bad input (the caller answers 400); std::runtime_error (often
+// std::filesystem::filesystem_error) for I/O failures such as a full disk (500). Nothing
+// already stored is damaged by either. Safe to call from several threads at once: calls
+// for the same frame are serialised inside.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,6 +30,8 @@ struct TileRect {
 };
 
 // The tiles_x x tiles_y grid of a width x height frame, row by row; x0 = W*i/tiles_x.
+// Throws StitchError unless 1 <= tiles_x <= width and 1 <= tiles_y <= height (no empty
+// tiles).
 std::vector<TileRect> tile_grid(int width, int height, int tiles_x, int tiles_y);
 
 struct FrameSpec {
@@ -48,6 +56,8 @@ public:
     // durably (a second copy of the same tile replaces the first). Throws StitchError.
     void add_tile(const FrameSpec& frame, const TileRect& tile, std::string_view exr);
 
+    // True when assemble() would succeed: every tile of the grid is stored, or the frame
+    // was already assembled (its files exist and no new tiles wait).
     bool complete(const FrameSpec& frame) const;
 
     // Assembles the frame from its tiles (pixel for pixel, every channel, no resampling),
@@ -59,12 +69,19 @@ public:
     // Output file names for a frame, whether or not they exist yet.
     static FrameFiles files_for(const FrameSpec& frame);
 
+    // Forgets every waiting tile of a job (canceled or deleted). Output files are kept.
+    void drop_job(const std::string& job);
+
 private:
+    struct Locks;
     std::filesystem::path work_dir_;
+    std::shared_ptr<Locks> locks_;  // shared_ptr keeps Stitcher copyable and movable
 };
 
 // Makes <output_dir>/preview.mp4 (H.264, yuv420p) from <name>.####.png with ffmpeg at
-// `fps`. Returns false and sets `error` when ffmpeg is missing or fails.
+// `fps`, in frame order (gaps in the numbering are skipped over). Returns false and sets
+// `error` (when not null) when there are no frames, or ffmpeg is missing, fails, or runs
+// past 300 s.
 bool make_preview_movie(const std::filesystem::path& output_dir, const std::string& name,
                         double fps, std::string* error);
 
