@@ -78,10 +78,10 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
     try {
         tr::validate_name(tenant, "tenant");
     } catch (const std::exception& e) {
-        throw SnapshotError(e.what());
+        throw SnapshotError(e.what(), false);
     }
     auto id = tr::ChunkId::from_hex(snapshot);
-    if (!id) throw SnapshotError("snapshot id '" + snapshot + "' is not 64 hex digits");
+    if (!id) throw SnapshotError("snapshot id '" + snapshot + "' is not 64 hex digits", false);
     const std::string hex = id->hex();
     fs::path final_dir = folder(tenant, hex);
     if (fs::is_directory(final_dir)) return final_dir;
@@ -90,14 +90,14 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
     throw_if_server_error(r, "fetching snapshot " + hex);
     if (r.status != 200)
         throw SnapshotError("snapshot " + hex + ": gateway answered " + std::to_string(r.status) +
-                            ": " + r.error_text());
+                                ": " + r.error_text(), true);
     tr::ByteView manifest_bytes(reinterpret_cast<const std::uint8_t*>(r.body.data()), r.body.size());
     if (tr::snapshot_id(manifest_bytes) != *id) throw TransportError("snapshot " + hex + " arrived corrupted");
     tr::Manifest manifest;
     try {
         manifest = tr::parse_manifest(manifest_bytes);
     } catch (const std::exception& e) {
-        throw SnapshotError("snapshot " + hex + ": " + e.what());
+        throw SnapshotError("snapshot " + hex + ": " + e.what(), false);
     }
 
     tr::TenantStore& store = chunks_.tenant(tenant);
@@ -125,7 +125,7 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
         throw_if_server_error(pack, "fetching chunks");
         if (pack.status != 200)
             throw SnapshotError("fetching chunks of " + hex + ": gateway answered " +
-                                std::to_string(pack.status) + ": " + pack.error_text());
+                                std::to_string(pack.status) + ": " + pack.error_text(), true);
         auto records = parse_pack(pack.body);
         try {
             store.put_chunks(records);  // verifies every hash before storing

@@ -18,11 +18,18 @@
 
 namespace farm::worker {
 
-// The snapshot cannot be had (unknown to the gateway, corrupt, bad id): retrying the
-// same task on this worker will not help.
+// The snapshot cannot be had. `retryable` is false when the lease itself is bad (an id
+// that is no snapshot id, a hostile tenant name): no worker could ever render it. A
+// refusal by the gateway (404, 401) may be this worker's configuration, so another
+// attempt elsewhere is worth it; the gateway's attempt limit bounds the retries.
 class SnapshotError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    SnapshotError(const std::string& message, bool retryable)
+        : std::runtime_error(message), retryable_(retryable) {}
+    bool retryable() const { return retryable_; }
+
+private:
+    bool retryable_;
 };
 
 struct FetchStats {

@@ -89,9 +89,14 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
     } cleanup{this, lease.lease_id, task_dir};
     log("lease " + lease.lease_id + ": " + describe(lease));
 
-    fs::path project;
     try {
         farm::transfer::validate_relative_path(lease.settings);
+    } catch (const std::exception& e) {
+        report_failure(lease, std::string("bad settings path in the lease: ") + e.what(), false);
+        return;
+    }
+    fs::path project;
+    try {
         project = fetch_snapshot(api, lease, *active);
     } catch (const Aborted&) {
         report_failure(lease, "worker stopping before the render started", true);
@@ -99,8 +104,11 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
     } catch (const TransportError& e) {
         report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), true);
         return;
-    } catch (const std::exception& e) {
-        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), false);
+    } catch (const SnapshotError& e) {
+        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), e.retryable());
+        return;
+    } catch (const std::exception& e) {  // the local disk: full, unwritable, ...
+        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), true);
         return;
     }
     if (active->cancel) {
