@@ -367,3 +367,33 @@ TEST_CASE("two slots render two leases at once", "[worker]") {
     CHECK(farm.gateway.registrations == 1);
     CHECK(farm.gateway.failures.empty());
 }
+
+TEST_CASE("a lease naming an unknown snapshot or a hostile settings path is failed", "[worker]") {
+    Farm farm;
+    auto unknown = farm.lease("l-nosnap", {0, 0, 16, 16});
+    unknown["snapshot"] = std::string(64, '0');
+    auto hostile = farm.lease("l-escape", {0, 0, 16, 16});
+    hostile["settings"] = "../../../etc/passwd";
+    farm.gateway.add_lease(unknown);
+    farm.gateway.add_lease(hostile);
+    auto agent = farm.agent("a1");
+    CHECK(farm.gateway.wait_for([&] { return farm.gateway.failures.size() == 2; }, 60s));
+    agent.signal(SIGTERM);
+    auto rc = agent.wait(30s);
+    INFO(agent.log());
+    REQUIRE(rc == 0);
+    auto lock = farm.gateway.lock();
+    REQUIRE(farm.gateway.failures.size() == 2);
+    for (const auto& f : farm.gateway.failures) {
+        INFO(f.reason);
+        if (f.lease_id == "l-nosnap") {
+            CHECK(f.reason.find("cannot fetch the snapshot") != std::string::npos);
+            CHECK(f.retryable);  // the gateway refused: maybe this worker's fault
+        } else {
+            CHECK(f.lease_id == "l-escape");
+            CHECK(f.reason.find("bad settings path") != std::string::npos);
+            CHECK_FALSE(f.retryable);
+        }
+    }
+    CHECK(farm.gateway.results.empty());
+}
