@@ -3,7 +3,7 @@
 #
 #   tests/bench/transfer_bench.sh [--scale S] [--work DIR] [--repeat N] [--seed N]
 #                                 [--peers "rsync borg restic casync"] [--sweep KIB,...]
-#                                 [--no-build] [--keep]
+#                                 [--farm-avg KIB,...] [--no-build] [--keep]
 #
 # On one synthetic animation project (farm-bench-genproject: ~1.5 GB at scale 1) and its
 # v2 edit, side by side:
@@ -26,6 +26,7 @@ repeat=1
 seed=1
 peers="rsync borg restic casync"
 sweep=""
+farm_avg=""
 build=1
 keep=0
 jobs=${BENCH_JOBS:-2}
@@ -39,6 +40,7 @@ while [[ $# -gt 0 ]]; do
         --seed) seed=$2; shift 2 ;;
         --peers) peers=$2; shift 2 ;;
         --sweep) sweep=$2; shift 2 ;;
+        --farm-avg) farm_avg=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         --keep) keep=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -379,6 +381,33 @@ if [[ -n $sweep ]]; then
     while read -r line; do bench "${line#BENCH }"; done < <(grep '^BENCH' "$tmp/sweep.txt")
 fi
 
+# ---- optional: real pushes at other average chunk sizes (fresh gateway each) ---------------
+declare -a avg_rows=()
+for kib in ${farm_avg//,/ }; do
+    log "farm push at --avg-chunk-kib $kib"
+    stop_gateway
+    rm -rf "$tmp/gw" "$tmp/client-cache"
+    start_gateway "$tmp/gw"
+    t0=$(now)
+    "$farm" push "$data/v1" --gateway "$url" --project bench --json --avg-chunk-kib "$kib" \
+        --cache "$tmp/client-cache" >"$tmp/avg1.json" 2>"$tmp/avg.err" ||
+        { log "push v1 at $kib KiB failed: $(tail -1 "$tmp/avg.err")"; continue; }
+    t1=$(now)
+    "$farm" push "$data/v2" --gateway "$url" --project bench --json --avg-chunk-kib "$kib" \
+        --cache "$tmp/client-cache" >"$tmp/avg2.json" 2>"$tmp/avg.err" ||
+        { log "push v2 at $kib KiB failed: $(tail -1 "$tmp/avg.err")"; continue; }
+    a1=$(json "$tmp/avg1.json" .bytes_sent)
+    a2=$(json "$tmp/avg2.json" .bytes_sent)
+    s1=$(calc "round($t1 - $t0, 2)")
+    bench "farm_avg avg_kib=$kib v1_bytes_sent=$a1 v1_seconds=$s1" \
+        "v1_chunks=$(json "$tmp/avg1.json" .chunks) v2_bytes_sent=$a2" \
+        "v2_new_chunks=$(json "$tmp/avg2.json" .new_chunks)" \
+        "v2_manifest_bytes=$(json "$tmp/avg2.json" .manifest_bytes)" \
+        "ratio_to_ideal=$(calc "round($a2 / $ideal, 2)")"
+    avg_rows+=("$kib$sep$a2$sep$a1$sep$s1$sep$(json "$tmp/avg1.json" .chunks)")
+done
+stop_gateway
+
 # ---- report -------------------------------------------------------------------------------
 {
     echo
@@ -402,4 +431,15 @@ fi
         printf '%-40s %14s %9s %12s  %s\n' "$a" "$b" "$c" "$ratio" "$d"
     done
     echo
+    if [[ ${#avg_rows[@]} -gt 0 ]]; then
+        echo "farm push at other average chunk sizes (min = avg/4, max = 4 avg):"
+        printf '%-10s %16s %10s %16s %10s %10s\n' "avg KiB" "v2 bytes sent" "/ideal" \
+            "v1 bytes sent" "v1 s" "v1 chunks"
+        for r in "${avg_rows[@]}"; do
+            IFS=$sep read -r a b c d e <<<"$r"
+            printf '%-10s %16s %10s %16s %10s %10s\n' "$a" "$b" "$(calc "round($b / $ideal, 2)")" \
+                "$c" "$d" "$e"
+        done
+        echo
+    fi
 } >&2
