@@ -86,6 +86,8 @@ bool cuda_device_present() {
 Image render_cuda(const RenderScene& scene, const RenderOptions& options, const Region& region,
                   RenderStats& stats) {
     const auto t0 = std::chrono::steady_clock::now();
+    // The path loop, BVH stack and shading locals need more than the default 1 KiB stack.
+    CUDA_CHECK(cudaDeviceSetLimit(cudaLimitStackSize, 8192));
     DeviceArena arena;
     // Meshes: copy each mesh's arrays and point a device-side MeshView at them.
     std::vector<MeshView> meshes = scene.meshes;
