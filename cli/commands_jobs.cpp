@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <regex>
 
 #include "api.h"
@@ -268,6 +269,37 @@ void add_job_commands(CLI::App& app, GatewayOptions& g) {
         Api api(g);
         std::size_t n = download_job(api, d->job, d->dir, false);
         std::printf("%zu file(s) downloaded into %s\n", n, d->dir.c_str());
+    });
+
+    auto report_id = std::make_shared<std::string>();
+    auto* report = app.add_subcommand("report", "a job's render time and cost per site");
+    report->add_option("job", *report_id, "job id")->required();
+    add_gateway_options(*report, g);
+    report->callback([report_id, &g] {
+        Api api(g);
+        const std::string& job = checked_job_id(*report_id);
+        json::object j = api.get("/api/v1/jobs/" + job).as_object();
+        struct Site {
+            int tasks = 0;
+            double seconds = 0, cost = 0;
+        };
+        std::map<std::string, Site> sites;
+        for (const auto& t : api.get("/api/v1/jobs/" + job + "/tasks").as_array()) {
+            const auto& o = t.as_object();
+            if (str(o.at("state")) != "done") continue;
+            Site& site = sites[o.contains("site") ? str(o.at("site")) : "?"];
+            ++site.tasks;
+            site.seconds += num(o, "render_seconds");
+            site.cost += num(o, "cost_yuan");
+        }
+        std::printf("job %s %s: frames %.0f/%.0f, %.1f render-seconds, cost ¥%.4f\n",
+                    job.c_str(), str(j.at("state")).c_str(), num(j, "frames_done"),
+                    num(j, "frames_total"), num(j, "render_seconds"), num(j, "cost_yuan"));
+        std::printf("  %-20s %6s %12s %12s\n", "site", "tasks", "render s", "cost ¥");
+        for (const auto& [name, site] : sites) {
+            std::printf("  %-20s %6d %12.1f %12.4f\n", name.c_str(), site.tasks, site.seconds,
+                        site.cost);
+        }
     });
 
     struct WatchArgs {

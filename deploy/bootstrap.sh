@@ -14,7 +14,7 @@ for arg in "$@"; do
 done
 
 packages=(
-    build-essential cmake ninja-build pkg-config git ca-certificates
+    build-essential cmake ninja-build pkg-config git ca-certificates curl
     libboost1.81-dev libboost-json1.81-dev
     libssl-dev libzstd-dev zstd libsqlite3-dev sqlite3
     libtbb-dev libcli11-dev catch2 nlohmann-json3-dev libtomlplusplus-dev

@@ -1,58 +1,82 @@
 #!/usr/bin/env bash
-# The main job: a local XiXuan on this machine, end to end on the embedded defaults
-# (local-disk chunk store). Today it runs the transfer path: a gateway process, a sample
-# animation project pushed, edited and re-pushed (only the changes travel), then pulled
-# back into a fresh folder and compared byte for byte.
-#   deploy/run-local-farm.sh [--scale S]   (S=0.02 by default: ~30 MB project)
+# The main job: a local XiXuan farm on this machine, end to end on the embedded defaults
+# (SQLite and local disk). A gateway and four workers at two simulated western sites with
+# different prices; the demo project is pushed, a tiled job submitted and watched live,
+# the stitched frames and preview movie downloaded, and a summary printed.
+#   deploy/run-local-farm.sh [--frames A-B] [--res WxH] [--spp N] [--tiles NxM] [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale=0.02
+frames=1-24 res=480x270 spp=16 tiles=2x2 keep=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --scale) scale="$2"; shift 2 ;;
-        *) echo "usage: $0 [--scale S]" >&2; exit 2 ;;
+        --frames) frames="$2"; shift 2 ;;
+        --res) res="$2"; shift 2 ;;
+        --spp) spp="$2"; shift 2 ;;
+        --tiles) tiles="$2"; shift 2 ;;
+        --keep) keep=1; shift ;;
+        *) echo "usage: $0 [--frames A-B] [--res WxH] [--spp N] [--tiles NxM] [--keep]" >&2; exit 2 ;;
     esac
 done
 
 ./deploy/bootstrap.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target farm farm-gateway farm-bench-genproject
+cmake --build build --target farm farm-gateway farm-worker farm-render
 
+bin=build
 work=$(mktemp -d /tmp/xixuan-farm.XXXXXX)
-gateway_pid=""
+pids=()
 cleanup() {
-    if [[ -n $gateway_pid ]]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ $keep == 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT INT TERM
 
-bin=build
-echo "== starting farm-gateway (data in $work/gateway)"
+# Two western sites: Gansu (cheap, GPU-less CPU nodes here) and Ningxia (dearer).
+cat >"$work/sites.json" <<'JSON'
+{"gansu-qingyang": {"yuan_per_gpu_hour": 6.5, "yuan_per_cpu_core_hour": 0.04},
+ "ningxia-zhongwei": {"yuan_per_gpu_hour": 8.0, "yuan_per_cpu_core_hour": 0.06}}
+JSON
+
+echo "== farm-gateway"
 "$bin/gateway/farm-gateway" --listen 127.0.0.1:0 --data "$work/gateway" --port-file "$work/port" \
-    >"$work/gateway.log" 2>&1 &
-gateway_pid=$!
+    --sites "$work/sites.json" >"$work/gateway.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
 [[ -s $work/port ]] || { echo "gateway did not start:"; cat "$work/gateway.log"; exit 1; }
-url="http://127.0.0.1:$(cat "$work/port")"
-export FARM_GATEWAY=$url
-echo "   listening on $url"
+export FARM_GATEWAY="http://127.0.0.1:$(cat "$work/port")"
+echo "   $FARM_GATEWAY"
 
-echo "== generating a sample animation project (scale $scale)"
-"$bin/tests/bench/farm-bench-genproject" v1 "$work/shot" --scale "$scale" >/dev/null
-"$bin/tests/bench/farm-bench-genproject" v2 "$work/shot" "$work/shot-v2" >/dev/null
-du -sh "$work/shot" "$work/shot-v2"
+echo "== four workers at two sites"
+worker_bin=$(dirname "$(find "$bin" -name farm-render -type f -perm -u+x | head -1)")/farm-worker
+for spec in gansu-qingyang:gs-1 gansu-qingyang:gs-2 ningxia-zhongwei:nx-1 ningxia-zhongwei:nx-2; do
+    site=${spec%%:*} name=${spec##*:}
+    "$worker_bin" --gateway "$FARM_GATEWAY" --site "$site" --name "$name" --cache "$work/site-cache-$site" \
+        --work "$work/work-$name" --device auto >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    echo "   $name at $site"
+done
 
-echo "== farm push (first push: everything is new)"
-"$bin/cli/farm" push "$work/shot" --project shot --cache "$work/cache"
-echo "== farm push of the edited project (only new chunks travel)"
-"$bin/cli/farm" push "$work/shot-v2" --project shot --cache "$work/cache"
-echo "== farm ls"
-"$bin/cli/farm" ls
-"$bin/cli/farm" ls shot
-echo "== farm pull shot into a fresh folder"
-"$bin/cli/farm" pull shot "$work/pulled" --cache "$work/pull-cache"
-if diff -r --no-dereference "$work/shot-v2" "$work/pulled" >/dev/null; then
-    echo "== OK: the pulled tree is identical to the pushed one"
-else
-    echo "== FAILED: the pulled tree differs"; exit 1
-fi
+start=$(date +%s.%N)
+echo "== farm push scenes/samples/demo"
+cp -r scenes/samples/demo "$work/demo"
+push_json=$("$bin/cli/farm" push "$work/demo" --project demo --cache "$work/cache" --json)
+echo "   $push_json"
+
+echo "== farm submit demo --frames $frames --res $res --spp $spp --tiles $tiles"
+job=$("$bin/cli/farm" submit demo --frames "$frames" --res "$res" --spp "$spp" --tiles "$tiles" \
+        --name "local farm demo" --json | sed -E 's/.*"id":"([^"]+)".*/\1/')
+echo "   job $job"
+
+echo "== farm watch $job --download $work/frames"
+"$bin/cli/farm" watch "$job" --download "$work/frames"
+end=$(date +%s.%N)
+
+echo "== summary"
+"$bin/cli/farm" report "$job"
+frames_on_disk=$(find "$work/frames" -name '*.exr' | wc -l)
+echo "   frames downloaded  $frames_on_disk EXR + $(find "$work/frames" -name '*.png' | wc -l) PNG previews$( [[ -f $work/frames/preview.mp4 ]] && echo ", preview.mp4 $(du -h "$work/frames/preview.mp4" | cut -f1)")"
+awk -v a="$start" -v b="$end" 'BEGIN { printf "   wall time          %.1f s\n", b - a }'
+sent=$(echo "$push_json" | sed -E 's/.*"bytes_sent":([0-9]+).*/\1/')
+echo "   bytes pushed east->gateway  $sent"
+curl -s "$FARM_GATEWAY/metrics" | grep -E '^farm_bytes_(in|out)_total' | sed 's/^/   /' || true
