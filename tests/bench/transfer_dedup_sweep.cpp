@@ -112,6 +112,7 @@ int run_dedup_sweep(const SweepOptions& o) {
         std::vector<std::uint8_t> zout(ZSTD_compressBound(params.max_size) + (1u << 16));
         std::uint64_t new_stream = 0;
         std::vector<std::uint8_t> previous;
+        std::map<std::string, std::uint64_t> per_file;  // new encoded bytes by v2 path
         for (const auto& [rel, info] : v2) {
             const auto old = v1.find(rel);
             if (old != v1.end() && old->second.size == info.size &&
@@ -122,7 +123,9 @@ int run_dedup_sweep(const SweepOptions& o) {
                 if (seen.insert(transfer::sha256(chunk)).second) {
                     ++new_chunks;
                     new_raw += chunk.size();
-                    new_encoded += transfer::encode_chunk(chunk, o.level).size();
+                    const std::size_t encoded = transfer::encode_chunk(chunk, o.level).size();
+                    new_encoded += encoded;
+                    per_file[rel] += encoded;
                     ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
                     while (in.pos < in.size) {
                         ZSTD_outBuffer out{zout.data(), zout.size(), 0};
@@ -173,6 +176,13 @@ int run_dedup_sweep(const SweepOptions& o) {
             static_cast<unsigned long long>(new_encoded + 36 * new_chunks),
             static_cast<unsigned long long>(new_stream), static_cast<unsigned long long>(new_prefix),
             static_cast<unsigned long long>(v1_encoded), secs);
+        if (o.per_file) {
+            std::vector<std::pair<std::uint64_t, std::string>> top;
+            for (const auto& [rel, bytes] : per_file) top.emplace_back(bytes, rel);
+            std::sort(top.rbegin(), top.rend());
+            for (const auto& [bytes, rel] : top)
+                std::printf("    %12llu  %s\n", static_cast<unsigned long long>(bytes), rel.c_str());
+        }
         std::fflush(stdout);
     }
     return 0;

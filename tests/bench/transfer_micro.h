@@ -47,6 +47,7 @@ struct SweepOptions {
     std::filesystem::path v1, v2;
     std::vector<std::size_t> avg_sizes;  // min = avg/4, max = avg*4, as the defaults
     int level = 3;
+    bool per_file = false;  // also list each v2 file's new encoded bytes
 };
 
 // Prints one table row and one BENCH line per chunk size.

@@ -2,7 +2,7 @@
 //     Per-core (one thread) throughput of SHA-256 (OpenSSL EVP), FastCDC chunking
 //     (farm::transfer::Chunker), zstd -3 on compressible text and incompressible bytes,
 //     the chunk encoder, the whole per-chunk pipeline, and memcpy.
-// farm-bench-transfer sweep V1DIR V2DIR [--avg 16,64,256,1024] [--level 3]
+// farm-bench-transfer sweep V1DIR V2DIR [--avg 16,64,256,1024] [--level 3] [--files]
 //     For each average chunk size (KiB): the chunks a re-push of V2 over V1 would send.
 #include <openssl/evp.h>
 #include <zstd.h>
@@ -197,7 +197,7 @@ int run_micro(double seconds) {
 int usage() {
     std::fprintf(stderr,
                  "usage: farm-bench-transfer [micro] [--seconds S]\n"
-                 "       farm-bench-transfer sweep V1DIR V2DIR [--avg KiB,KiB,...] [--level N]\n");
+                 "       farm-bench-transfer sweep V1DIR V2DIR [--avg KiB,KiB,...] [--level N] [--files]\n");
     return 2;
 }
 
@@ -213,6 +213,8 @@ int main(int argc, char** argv) {
             const std::string a = argv[i];
             if (a == "--seconds" && i + 1 < argc) {
                 seconds = std::stod(argv[++i]);
+            } else if (a == "--files") {
+                sweep.per_file = true;
             } else if (a == "--level" && i + 1 < argc) {
                 sweep.level = std::stoi(argv[++i]);
             } else if (a == "--avg" && i + 1 < argc) {
