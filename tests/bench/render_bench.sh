@@ -44,6 +44,11 @@ if command -v blender >/dev/null; then
     [ -n "$c_render" ] || c_render=NA
     c_cpu=$(awk '/CPU_SECONDS/{print $2 + $3}' "$out/cycles.time")
 fi
+# Rays per CPU-second, times the core count: what the machine would do if it were ours alone.
+f_mrays_cpu=$(awk "BEGIN{printf \"%.2f\", $f_rays / $f_cpu / 1e6}")
+f_mrays_idle=$(awk "BEGIN{printf \"%.2f\", $f_rays / $f_cpu / 1e6 * $(nproc)}")
+cpu_ratio=NA
+[ "$c_cpu" != NA ] && cpu_ratio=$(awk "BEGIN{printf \"%.2f\", $c_cpu / $f_cpu}")
 ratio=NA
 [ "$c_render" != NA ] && ratio=$(awk "BEGIN{printf \"%.2f\", $c_render / $f_total}")
 
@@ -51,5 +56,6 @@ printf '\n%-28s %10s %12s %10s %12s\n' "renderer ($res, ${spp} spp)" "wall s" "p
 printf '%-28s %10.2f %12s %10.2f %12s\n' "farm-render cpu (render)" "$f_render" "" "$f_mrays" "$f_rays"
 printf '%-28s %10.2f %12s %10s %12s\n' "farm-render cpu (+setup)" "$f_total" "$f_cpu" "" ""
 printf '%-28s %10s %12s %10s %12s\n' "cycles cpu (render op)" "$c_render" "$c_cpu" "n/a" "n/a"
-printf 'cycles / farm-render time ratio: %s (> 1 means farm-render is faster)\n' "$ratio"
-echo "RESULT render_bench res=$res spp=$spp depth=$depth frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render farm_cpu_s=$f_cpu cycles_process_cpu_s=$c_cpu ratio=$ratio cores=$(nproc) images=$out"
+printf 'farm-render: %s Mrays per CPU-second, %s Mrays/s on %s idle cores\n' "$f_mrays_cpu" "$f_mrays_idle" "$(nproc)"
+printf 'cycles / farm-render: wall-time ratio %s, CPU-time ratio %s (> 1 means farm-render is faster)\n' "$ratio" "$cpu_ratio"
+echo "RESULT render_bench res=$res spp=$spp depth=$depth frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render farm_cpu_s=$f_cpu cycles_process_cpu_s=$c_cpu ratio=$ratio cpu_ratio=$cpu_ratio farm_mrays_per_cpu_s=$f_mrays_cpu cores=$(nproc) images=$out"
