@@ -397,3 +397,23 @@ TEST_CASE("a lease naming an unknown snapshot or a hostile settings path is fail
     }
     CHECK(farm.gateway.results.empty());
 }
+
+TEST_CASE("heartbeats carry the renderer's progress", "[worker]") {
+    Farm farm;
+    // 48 blocks of 16x16 at many samples each: partial progress long before the end.
+    farm.gateway.add_lease(farm.lease("l-progress", {0, 0, 128, 96}, 128, 96, 16384));
+    auto agent = farm.agent("a1");
+    auto partial = [&] {
+        for (const auto& hb : farm.gateway.heartbeats)
+            for (const auto& l : hb.at("leases").as_array()) {
+                double p = l.at("progress").to_number<double>();
+                if (l.at("lease_id").as_string() == "l-progress" && p > 0 && p < 1) return true;
+            }
+        return false;
+    };
+    CHECK(farm.gateway.wait_for(partial, 90s));
+    agent.signal(SIGTERM);  // abandons the render
+    auto rc = agent.wait(30s);
+    INFO(agent.log());
+    REQUIRE(rc == 0);
+}

@@ -1,11 +1,13 @@
 #include "render_process.h"
 
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -21,12 +23,20 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0 || err < 0) {
+    err_fd_ = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0 || err_fd_ < 0) {
         if (out >= 0) ::close(out);
-        if (err >= 0) ::close(err);
+        if (err_fd_ >= 0) ::close(err_fd_);
         throw std::runtime_error("cannot create render logs in " + out_file.parent_path().string());
     }
+    int pty_slave = -1;
+    if (::openpty(&pty_, &pty_slave, nullptr, nullptr, nullptr) == 0) {
+        ::fcntl(pty_, F_SETFD, FD_CLOEXEC);
+        ::fcntl(pty_, F_SETFL, O_NONBLOCK);
+    } else {
+        pty_ = -1;  // no ptys here: stderr straight to the file, progress stays coarse
+    }
+    int child_err = pty_slave >= 0 ? pty_slave : err_fd_;
     pid_t parent = ::getpid();
     start_ = std::chrono::steady_clock::now();
     pid_ = ::fork();
@@ -37,7 +47,7 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
         int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, 0);
         ::dup2(out, 1);
-        ::dup2(err, 2);
+        ::dup2(child_err, 2);
         // Only stdio: an inherited gateway connection would stay open for the whole render.
         ::close_range(3, ~0u, 0);
         ::execv(args[0], args.data());
@@ -47,20 +57,64 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
     }
     int fork_errno = errno;
     ::close(out);
-    ::close(err);
-    if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(fork_errno));
+    if (pty_slave >= 0) ::close(pty_slave);
+    if (pid_ < 0) {
+        if (pty_ >= 0) ::close(pty_);
+        ::close(err_fd_);
+        throw std::runtime_error(std::string("fork failed: ") + std::strerror(fork_errno));
+    }
     ::setpgid(pid_, pid_);  // also from the parent, so kill(-pid) works at once
 }
 
 RenderProcess::~RenderProcess() {
     if (!done_) kill();
+    if (pty_ >= 0) ::close(pty_);
+    if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+void RenderProcess::take_segment(bool line_end) {
+    std::string seg;
+    seg.swap(pending_);
+    // "farm-render:  42%" is the progress display; anything else is a message to keep.
+    static constexpr std::string_view kPrefix = "farm-render:";
+    if (seg.starts_with(kPrefix) && seg.size() > kPrefix.size() + 1 && seg.back() == '%') {
+        std::string_view digits(seg.data() + kPrefix.size(), seg.size() - kPrefix.size() - 1);
+        while (!digits.empty() && digits.front() == ' ') digits.remove_prefix(1);
+        if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+            progress_ = std::min(1.0, std::atoi(std::string(digits).c_str()) / 100.0);
+            return;
+        }
+    }
+    if (seg.empty() && !line_end) return;
+    seg += '\n';
+    [[maybe_unused]] auto n = ::write(err_fd_, seg.data(), seg.size());
+}
+
+void RenderProcess::pump() {
+    if (pty_ < 0) return;
+    char buf[4096];
+    while (true) {
+        ssize_t n = ::read(pty_, buf, sizeof buf);
+        if (n <= 0) break;  // EAGAIN: nothing yet; EIO: the child closed its side
+        for (ssize_t i = 0; i < n; ++i) {
+            char c = buf[i];
+            if (c == '\r' || c == '\n') {
+                if (!pending_.empty()) take_segment(c == '\n');
+            } else if (pending_.size() < 4096) {
+                pending_ += c;
+            }
+        }
+    }
 }
 
 bool RenderProcess::poll() {
     if (done_) return true;
+    pump();
     int status = 0;
     pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r != pid_) return false;
+    pump();  // what it wrote just before exiting
+    if (!pending_.empty()) take_segment(true);
     done_ = true;
     end_ = std::chrono::steady_clock::now();
     if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
@@ -106,7 +160,7 @@ std::vector<std::string> render_command(const std::filesystem::path& renderer,
         argv.insert(argv.end(), {"--res", std::to_string(lease.width) + "x" + std::to_string(lease.height)});
     if (lease.max_depth > 0) argv.insert(argv.end(), {"--depth", std::to_string(lease.max_depth)});
     if (!lease.camera.empty()) argv.insert(argv.end(), {"--camera", lease.camera});
-    argv.insert(argv.end(), {"--device", device, "-q", "-o", output.string()});
+    argv.insert(argv.end(), {"--device", device, "-o", output.string()});
     return argv;
 }
 

@@ -2,6 +2,10 @@
 // takes only itself down. The child gets its own process group (a Ctrl-C in the agent's
 // terminal reaches the agent, which decides) and dies with the thread that started it
 // (PR_SET_PDEATHSIG), so a kill -9 of the agent leaves no orphan render burning a GPU.
+//
+// farm-render shows its progress ("\rfarm-render:  42%") only on a terminal, so its
+// stderr is a pseudo-terminal whose other end the agent reads: percentages become the
+// heartbeat's progress, every other line goes to the stderr log file.
 #pragma once
 
 #include <sys/types.h>
@@ -24,8 +28,9 @@ public:
     RenderProcess(const RenderProcess&) = delete;
     RenderProcess& operator=(const RenderProcess&) = delete;
 
-    // True once the child has exited (reaps it); never blocks.
+    // Reads what the child wrote so far; true once it has exited (reaps it). Never blocks.
     bool poll();
+    double progress() const { return progress_; }  // 0..1, from farm-render's display
     // SIGKILL to the child's process group, then reaps it.
     void kill();
 
@@ -37,6 +42,13 @@ public:
     std::string describe_exit() const;  // "exit status 1", "killed by signal 11 (SIGSEGV)"
 
 private:
+    void pump();  // pty -> progress and the stderr log
+    void take_segment(bool line_end);
+
+    int pty_ = -1;     // master side of the child's stderr, or -1 (stderr is the file)
+    int err_fd_ = -1;  // stderr log file, written by pump()
+    std::string pending_;
+    double progress_ = 0;
     pid_t pid_ = -1;
     bool done_ = false;
     int exit_code_ = -1, signal_ = 0;

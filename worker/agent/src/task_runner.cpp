@@ -128,6 +128,7 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
     }
     log("lease " + lease.lease_id + ": rendering (farm-render pid " + std::to_string(child->pid()) + ")");
     while (!child->poll()) {
+        active->progress = child->progress();
         if (active->cancel) {
             child->kill();
             log("lease " + lease.lease_id + " canceled by the gateway: killed farm-render pid " +
