@@ -94,7 +94,10 @@ if [[ $build == 1 ]]; then
         -DFARM_TEST_SUBDIRS=bench >"$tmp/cmake.log" 2>&1 ||
         { tail -30 "$tmp/cmake.log" >&2; die "cmake failed"; }
     ninja -C "$bdir" -j"$jobs" farm farm-gateway farm-bench-genproject farm-bench-transfer \
-        >"$tmp/ninja.log" 2>&1 || { tail -30 "$tmp/ninja.log" >&2; die "build failed"; }
+        >"$tmp/ninja.log" 2>&1 || {
+        tail -30 "$tmp/ninja.log" >&2
+        die "build failed (--no-build runs the binaries already in $bdir)"
+    }
 fi
 farm=$bdir/cli/farm
 gateway=$bdir/gateway/farm-gateway
