@@ -28,7 +28,7 @@ struct Acknowledged {
 // Pushes round after round (a pack of new chunks, then a snapshot naming them and the
 // previous round's) until the connection fails, recording every acknowledgement.
 void push_until_killed(std::uint16_t port, Acknowledged& acked) {
-    TestClient client(port, {}, 5s);
+    TestClient client(port, {}, 30s);  // a kill ends requests at once anyway
     std::vector<TestChunk> previous;
     for (std::uint32_t round = 0; round < 10000; ++round) {
         std::vector<TestChunk> fresh;
