@@ -1,9 +1,10 @@
 #include "durable.h"
 
-#include <cerrno>
 #include <fcntl.h>
-#include <system_error>
 #include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
 #include <vector>
 
 namespace farm::gateway::detail {
@@ -31,7 +32,8 @@ void fsync_path(const fs::path& path) {
 }
 
 void make_dirs_durably(const fs::path& dir) {
-    // Walk up to the first folder that exists, then create downwards, fsyncing each parent.
+    // Walk up to the first folder that exists, then create downwards, fsyncing each
+    // parent.
     std::vector<fs::path> missing;
     for (fs::path p = dir; !p.empty() && !fs::exists(p); p = p.parent_path()) {
         missing.push_back(p);
@@ -49,7 +51,8 @@ void commit_rename(const fs::path& tmp, const fs::path& path) {
     fsync_path(path.parent_path().empty() ? fs::path(".") : path.parent_path());
 }
 
-void write_file_durably(const fs::path& path, const fs::path& tmp, std::string_view bytes) {
+void write_file_durably(const fs::path& path, const fs::path& tmp,
+                        std::string_view bytes) {
     try {
         {
             Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};

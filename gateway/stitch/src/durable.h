@@ -15,12 +15,13 @@ void make_dirs_durably(const std::filesystem::path& dir);
 void fsync_path(const std::filesystem::path& path);
 
 // Renames `tmp` (already written and fsynced) onto `path`, then fsyncs the folder so the
-// rename itself is durable. Both must be in the same folder (rename is atomic only there).
+// rename itself is durable. Both must be in the same folder (rename is atomic only
+// there).
 void commit_rename(const std::filesystem::path& tmp, const std::filesystem::path& path);
 
 // Writes `bytes` to `tmp`, fsyncs, and commits it as `path`. On failure `tmp` is removed
 // and `path` is untouched. Throws std::system_error.
-void write_file_durably(const std::filesystem::path& path, const std::filesystem::path& tmp,
-                        std::string_view bytes);
+void write_file_durably(const std::filesystem::path& path,
+                        const std::filesystem::path& tmp, std::string_view bytes);
 
 }  // namespace farm::gateway::detail

@@ -20,7 +20,7 @@ namespace farm::gateway {
 
 // Bad input (unreadable EXR, wrong size or channels): the caller answers 400.
 class StitchError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -35,12 +35,12 @@ struct TileRect {
 std::vector<TileRect> tile_grid(int width, int height, int tiles_x, int tiles_y);
 
 struct FrameSpec {
-    std::string job;                      // job id, a safe name
+    std::string job;  // job id, a safe name
     int frame = 0;
     int width = 0, height = 0;
-    std::vector<TileRect> tiles;          // the whole grid of this frame
-    std::filesystem::path output_dir;     // <data>/output/<job>
-    std::string name = "frame";           // files are <name>.<frame:04>.exr/.png
+    std::vector<TileRect> tiles;       // the whole grid of this frame
+    std::filesystem::path output_dir;  // <data>/output/<job>
+    std::string name = "frame";        // files are <name>.<frame:04>.exr/.png
 };
 
 struct FrameFiles {
@@ -48,7 +48,7 @@ struct FrameFiles {
 };
 
 class Stitcher {
-public:
+  public:
     // Tiles wait under <work_dir>/<job>/<frame>/.
     explicit Stitcher(std::filesystem::path work_dir);
 
@@ -62,8 +62,8 @@ public:
 
     // Assembles the frame from its tiles (pixel for pixel, every channel, no resampling),
     // writes <name>.<frame:04>.exr and a tone-mapped sRGB .png atomically, then drops the
-    // tiles. Calling it again after a crash rewrites the same files. Throws StitchError if
-    // a tile is missing.
+    // tiles. Calling it again after a crash rewrites the same files. Throws StitchError
+    // if a tile is missing.
     FrameFiles assemble(const FrameSpec& frame);
 
     // Output file names for a frame, whether or not they exist yet.
@@ -72,7 +72,7 @@ public:
     // Forgets every waiting tile of a job (canceled or deleted). Output files are kept.
     void drop_job(const std::string& job);
 
-private:
+  private:
     struct Locks;
     std::filesystem::path work_dir_;
     std::shared_ptr<Locks> locks_;  // shared_ptr keeps Stitcher copyable and movable
