@@ -22,7 +22,8 @@ int GltfWriter::add(const char* array, nlohmann::json value) {
 
 int GltfWriter::add_view(const void* data, std::size_t bytes, int target) {
     while (bin_.size() % 4) bin_.push_back(0);  // accessors must be 4-byte aligned
-    nlohmann::json v = {{"buffer", 0}, {"byteOffset", bin_.size()}, {"byteLength", bytes}};
+    nlohmann::json v = {
+        {"buffer", 0}, {"byteOffset", bin_.size()}, {"byteLength", bytes}};
     if (target) v["target"] = target;
     const auto* p = static_cast<const unsigned char*>(data);
     bin_.insert(bin_.end(), p, p + bytes);
@@ -33,10 +34,13 @@ int GltfWriter::add_floats(const std::vector<float>& data, int width, bool with_
     static const char* kTypes[] = {"", "SCALAR", "VEC2", "VEC3", "VEC4"};
     const char* type = width == 16 ? "MAT4" : kTypes[width];
     const int view = add_view(data.data(), data.size() * sizeof(float), 0);
-    nlohmann::json a = {{"bufferView", view}, {"componentType", 5126},
-                        {"count", data.size() / width}, {"type", type}};
+    nlohmann::json a = {{"bufferView", view},
+                        {"componentType", 5126},
+                        {"count", data.size() / width},
+                        {"type", type}};
     if (with_bounds) {
-        std::vector<float> lo(width, std::numeric_limits<float>::max()), hi(width, -lo[0]);
+        std::vector<float> lo(width, std::numeric_limits<float>::max()),
+            hi(width, -lo[0]);
         for (std::size_t i = 0; i < data.size(); ++i) {
             lo[i % width] = std::min(lo[i % width], data[i]);
             hi[i % width] = std::max(hi[i % width], data[i]);
@@ -50,14 +54,18 @@ int GltfWriter::add_floats(const std::vector<float>& data, int width, bool with_
 int GltfWriter::add_u16(const std::vector<std::uint16_t>& data, int width) {
     static const char* kTypes[] = {"", "SCALAR", "VEC2", "VEC3", "VEC4"};
     const int view = add_view(data.data(), data.size() * 2, 0);
-    return add("accessors", {{"bufferView", view}, {"componentType", 5123},
-                             {"count", data.size() / width}, {"type", kTypes[width]}});
+    return add("accessors", {{"bufferView", view},
+                             {"componentType", 5123},
+                             {"count", data.size() / width},
+                             {"type", kTypes[width]}});
 }
 
 int GltfWriter::add_indices(const std::vector<std::uint32_t>& data) {
     const int view = add_view(data.data(), data.size() * 4, 34963);
-    return add("accessors", {{"bufferView", view}, {"componentType", 5125},
-                             {"count", data.size()}, {"type", "SCALAR"}});
+    return add("accessors", {{"bufferView", view},
+                             {"componentType", 5125},
+                             {"count", data.size()},
+                             {"type", "SCALAR"}});
 }
 
 nlohmann::json GltfWriter::add_primitive(const MeshData& m) {
@@ -78,8 +86,9 @@ int GltfWriter::add_node(nlohmann::json node) { return add("nodes", std::move(no
 int GltfWriter::add_texture(const std::string& uri, bool clamp) {
     const int img = add("images", {{"uri", uri}});
     const int wrap = clamp ? 33071 : 10497;
-    const int smp = add("samplers", {{"magFilter", 9729}, {"minFilter", 9987},
-                                     {"wrapS", wrap}, {"wrapT", wrap}});
+    const int smp =
+        add("samplers",
+            {{"magFilter", 9729}, {"minFilter", 9987}, {"wrapS", wrap}, {"wrapT", wrap}});
     return add("textures", {{"source", img}, {"sampler", smp}});
 }
 

@@ -2,10 +2,9 @@
 // with min/max, and raw JSON for everything else.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,7 +16,7 @@ struct MeshData {
 };
 
 class GltfWriter {
-public:
+  public:
     nlohmann::json doc;
 
     GltfWriter();
@@ -38,7 +37,7 @@ public:
     // Writes NAME.gltf and NAME.bin into dir.
     void write(const std::filesystem::path& dir, const std::string& name);
 
-private:
+  private:
     std::vector<unsigned char> bin_;
     int add_view(const void* data, std::size_t bytes, int target);
 };

@@ -16,16 +16,21 @@ struct View {
 int component_size(int type) {
     switch (type) {
         case TINYGLTF_COMPONENT_TYPE_BYTE:
-        case TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE: return 1;
+        case TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE:
+            return 1;
         case TINYGLTF_COMPONENT_TYPE_SHORT:
-        case TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT: return 2;
+        case TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT:
+            return 2;
         case TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT:
-        case TINYGLTF_COMPONENT_TYPE_FLOAT: return 4;
-        default: return 0;
+        case TINYGLTF_COMPONENT_TYPE_FLOAT:
+            return 4;
+        default:
+            return 0;
     }
 }
 
-View locate(const tinygltf::Model& model, int index, int components, const std::string& what) {
+View locate(const tinygltf::Model& model, int index, int components,
+            const std::string& what) {
     auto fail = [&](const std::string& why) {
         throw SceneError(what + " (accessor " + std::to_string(index) + "): " + why);
     };
@@ -39,7 +44,8 @@ View locate(const tinygltf::Model& model, int index, int components, const std::
     if (ncomp != components)
         fail("expected " + std::to_string(components) + " components, found " +
              std::to_string(ncomp));
-    if (acc.bufferView < 0 || acc.bufferView >= static_cast<int>(model.bufferViews.size()))
+    if (acc.bufferView < 0 ||
+        acc.bufferView >= static_cast<int>(model.bufferViews.size()))
         fail("missing or invalid bufferView");
     const auto& bv = model.bufferViews[acc.bufferView];
     if (bv.buffer < 0 || bv.buffer >= static_cast<int>(model.buffers.size()))
@@ -52,7 +58,8 @@ View locate(const tinygltf::Model& model, int index, int components, const std::
         fail("bufferView runs past the end of its buffer (truncated .bin?)");
     if (acc.count > 0) {
         const std::size_t need = acc.byteOffset + stride * (acc.count - 1) + elem;
-        if (acc.byteOffset > bv.byteLength || need > bv.byteLength || acc.count > (1u << 30))
+        if (acc.byteOffset > bv.byteLength || need > bv.byteLength ||
+            acc.count > (1u << 30))
             fail("accessor runs past the end of its bufferView");
     }
     return {buf.data() + bv.byteOffset + acc.byteOffset, acc.count, stride, elem,
@@ -68,7 +75,8 @@ T load(const unsigned char* p) {
 
 float to_float(const unsigned char* p, int type, bool normalized) {
     switch (type) {
-        case TINYGLTF_COMPONENT_TYPE_FLOAT: return load<float>(p);
+        case TINYGLTF_COMPONENT_TYPE_FLOAT:
+            return load<float>(p);
         case TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE: {
             float v = load<std::uint8_t>(p);
             return normalized ? v / 255.0f : v;
@@ -85,7 +93,8 @@ float to_float(const unsigned char* p, int type, bool normalized) {
             float v = load<std::int16_t>(p);
             return normalized ? std::max(v / 32767.0f, -1.0f) : v;
         }
-        default: return static_cast<float>(load<std::uint32_t>(p));
+        default:
+            return static_cast<float>(load<std::uint32_t>(p));
     }
 }
 
@@ -111,9 +120,15 @@ std::vector<std::uint32_t> read_indices(const tinygltf::Model& model, int index,
     for (std::size_t i = 0; i < v.count; ++i) {
         const unsigned char* p = v.data + i * v.stride;
         switch (v.component_type) {
-            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE: out[i] = load<std::uint8_t>(p); break;
-            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT: out[i] = load<std::uint16_t>(p); break;
-            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT: out[i] = load<std::uint32_t>(p); break;
+            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE:
+                out[i] = load<std::uint8_t>(p);
+                break;
+            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT:
+                out[i] = load<std::uint16_t>(p);
+                break;
+            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT:
+                out[i] = load<std::uint32_t>(p);
+                break;
             default:
                 throw SceneError(what + " (accessor " + std::to_string(index) +
                                  "): indices must be unsigned byte, short or int");

@@ -2,12 +2,12 @@
 // (accessor bounds, finite numbers, index ranges, required extensions, missing images)
 // is checked here so the renderer can trust what it gets.
 #include <tiny_gltf.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <set>
-#include <unistd.h>
 
 #include "accessor.h"
 #include "farm/scene/load.h"
@@ -75,10 +75,12 @@ struct Loader {
                             : gltf.LoadASCIIFromFile(&model, &err, &warn, file.string());
         if (!ok || !err.empty()) {
             while (!err.empty() && err.back() == '\n') err.pop_back();
-            fail("not a valid glTF file: " + (err.empty() ? std::string("parse error") : err));
+            fail("not a valid glTF file: " +
+                 (err.empty() ? std::string("parse error") : err));
         }
         for (const auto& ext : model.extensionsRequired)
-            if (!kSupportedRequired.count(ext)) fail("unsupported required extension " + ext);
+            if (!kSupportedRequired.count(ext))
+                fail("unsupported required extension " + ext);
         for (const auto& ext : model.extensionsUsed)
             if (!kSupportedRequired.count(ext))
                 scene.warnings.push_back("extension " + ext + " is ignored");
@@ -95,7 +97,8 @@ struct Loader {
         const std::string ext = img.mimeType == "image/jpeg" ? ".jpg" : ".png";
         fs::path dir = fs::temp_directory_path() / "farm-textures";
         fs::create_directories(dir);
-        fs::path out = dir / (std::to_string(h) + "-" + std::to_string(img.image.size()) + ext);
+        fs::path out =
+            dir / (std::to_string(h) + "-" + std::to_string(img.image.size()) + ext);
         if (!fs::exists(out)) {
             fs::path tmp = out;
             tmp += ".tmp" + std::to_string(::getpid());
@@ -127,7 +130,9 @@ struct Loader {
         for (std::size_t i = 0; i < model.textures.size(); ++i) {
             const auto& t = model.textures[i];
             const std::string what = "texture " + std::to_string(i);
-            if (t.source < 0) fail(what + " has no image source (extensions-only images are unsupported)");
+            if (t.source < 0)
+                fail(what +
+                     " has no image source (extensions-only images are unsupported)");
             check_index(t.source, images.size(), what + " image");
             Texture tex;
             tex.path = images[t.source];
@@ -142,15 +147,17 @@ struct Loader {
 
     TextureRef tex_ref(int index, int texcoord, const std::string& what) {
         check_index(index, scene.textures.size(), what);
-        if (index >= 0 && texcoord != 0) fail(what + " uses TEXCOORD_" +
-                                              std::to_string(texcoord) + "; only TEXCOORD_0 is supported");
+        if (index >= 0 && texcoord != 0)
+            fail(what + " uses TEXCOORD_" + std::to_string(texcoord) +
+                 "; only TEXCOORD_0 is supported");
         return {index, texcoord};
     }
 
     void materials() {
         for (std::size_t i = 0; i < model.materials.size(); ++i) {
             const auto& m = model.materials[i];
-            const std::string what = "material " + std::to_string(i) + " ('" + m.name + "')";
+            const std::string what =
+                "material " + std::to_string(i) + " ('" + m.name + "')";
             const auto& pbr = m.pbrMetallicRoughness;
             Material out;
             out.name = m.name;
@@ -170,18 +177,21 @@ struct Loader {
                 out.specular = it->second.Get("specularFactor").GetNumberAsDouble();
             out.double_sided = m.doubleSided;
             out.normal_scale = static_cast<float>(m.normalTexture.scale);
-            out.base_color_tex = tex_ref(pbr.baseColorTexture.index,
-                                         pbr.baseColorTexture.texCoord, what + " base colour texture");
-            out.metallic_roughness_tex =
-                tex_ref(pbr.metallicRoughnessTexture.index, pbr.metallicRoughnessTexture.texCoord,
-                        what + " metallic-roughness texture");
+            out.base_color_tex =
+                tex_ref(pbr.baseColorTexture.index, pbr.baseColorTexture.texCoord,
+                        what + " base colour texture");
+            out.metallic_roughness_tex = tex_ref(pbr.metallicRoughnessTexture.index,
+                                                 pbr.metallicRoughnessTexture.texCoord,
+                                                 what + " metallic-roughness texture");
             out.normal_tex = tex_ref(m.normalTexture.index, m.normalTexture.texCoord,
                                      what + " normal texture");
-            out.emissive_tex = tex_ref(m.emissiveTexture.index, m.emissiveTexture.texCoord,
-                                       what + " emissive texture");
+            out.emissive_tex =
+                tex_ref(m.emissiveTexture.index, m.emissiveTexture.texCoord,
+                        what + " emissive texture");
             std::vector<float> all(out.base_color.begin(), out.base_color.end());
-            all.insert(all.end(), {out.metallic, out.roughness, out.specular, out.normal_scale,
-                                   out.emissive[0], out.emissive[1], out.emissive[2]});
+            all.insert(all.end(),
+                       {out.metallic, out.roughness, out.specular, out.normal_scale,
+                        out.emissive[0], out.emissive[1], out.emissive[2]});
             check_finite(all, what);
             if (m.alphaMode == "BLEND" || m.alphaMode == "MASK")
                 scene.warnings.push_back(what + ": alpha mode " + m.alphaMode +
@@ -190,12 +200,15 @@ struct Loader {
         }
     }
 
-    static std::vector<std::uint32_t> triangulate(std::vector<std::uint32_t> idx, int mode) {
+    static std::vector<std::uint32_t> triangulate(std::vector<std::uint32_t> idx,
+                                                  int mode) {
         std::vector<std::uint32_t> out;
         if (mode == TINYGLTF_MODE_TRIANGLE_STRIP) {
             for (std::size_t i = 2; i < idx.size(); ++i) {
-                if (i % 2) out.insert(out.end(), {idx[i - 1], idx[i - 2], idx[i]});
-                else out.insert(out.end(), {idx[i - 2], idx[i - 1], idx[i]});
+                if (i % 2)
+                    out.insert(out.end(), {idx[i - 1], idx[i - 2], idx[i]});
+                else
+                    out.insert(out.end(), {idx[i - 2], idx[i - 1], idx[i]});
             }
             return out;
         }
@@ -216,7 +229,8 @@ struct Loader {
                 const auto& p = m.primitives[pi];
                 const std::string what = "mesh " + std::to_string(mi) + " ('" + m.name +
                                          "') primitive " + std::to_string(pi);
-                if (p.mode != TINYGLTF_MODE_TRIANGLES && p.mode != TINYGLTF_MODE_TRIANGLE_STRIP &&
+                if (p.mode != TINYGLTF_MODE_TRIANGLES &&
+                    p.mode != TINYGLTF_MODE_TRIANGLE_STRIP &&
                     p.mode != TINYGLTF_MODE_TRIANGLE_FAN) {
                     scene.warnings.push_back(what + ": points/lines are not rendered");
                     continue;
@@ -231,13 +245,16 @@ struct Loader {
                 Mesh out;
                 out.name = m.name;
                 try {
-                    out.positions = detail::read_floats(model, attr("POSITION"), 3, "POSITION");
+                    out.positions =
+                        detail::read_floats(model, attr("POSITION"), 3, "POSITION");
                     const std::size_t nv = out.vertex_count();
-                    auto optional = [&](const char* name, int width, std::vector<float>& dst) {
+                    auto optional = [&](const char* name, int width,
+                                        std::vector<float>& dst) {
                         if (attr(name) < 0) return;
                         dst = detail::read_floats(model, attr(name), width, name);
                         if (dst.size() != nv * width)
-                            throw SceneError(std::string(name) + " count differs from POSITION");
+                            throw SceneError(std::string(name) +
+                                             " count differs from POSITION");
                     };
                     optional("NORMAL", 3, out.normals);
                     optional("TEXCOORD_0", 2, out.uvs);
@@ -248,28 +265,36 @@ struct Loader {
                     if (joints.empty() != out.weights.empty())
                         throw SceneError("JOINTS_0 and WEIGHTS_0 must come together");
                     for (float j : joints) {
-                        if (!(j >= 0 && j < 65536)) throw SceneError("JOINTS_0 holds an invalid index");
+                        if (!(j >= 0 && j < 65536))
+                            throw SceneError("JOINTS_0 holds an invalid index");
                         out.joints.push_back(static_cast<std::uint16_t>(j));
                     }
                     for (std::size_t v = 0; v < out.weights.size(); v += 4) {
                         float sum = 0;
                         for (int k = 0; k < 4; ++k) {
-                            if (!(out.weights[v + k] >= 0)) throw SceneError("WEIGHTS_0 holds a negative or NaN weight");
+                            if (!(out.weights[v + k] >= 0))
+                                throw SceneError(
+                                    "WEIGHTS_0 holds a negative or NaN weight");
                             sum += out.weights[v + k];
                         }
-                        if (!(sum > 1e-6f) || !std::isfinite(sum)) throw SceneError("WEIGHTS_0 of a vertex sum to zero");
-                        for (int k = 0; k < 4; ++k) out.weights[v + k] /= sum;  // spec: sum is 1
+                        if (!(sum > 1e-6f) || !std::isfinite(sum))
+                            throw SceneError("WEIGHTS_0 of a vertex sum to zero");
+                        for (int k = 0; k < 4; ++k)
+                            out.weights[v + k] /= sum;  // spec: sum is 1
                     }
                     std::vector<std::uint32_t> idx;
                     if (p.indices >= 0) {
                         idx = detail::read_indices(model, p.indices, "indices");
                     } else {
                         idx.resize(nv);
-                        for (std::size_t i = 0; i < nv; ++i) idx[i] = static_cast<std::uint32_t>(i);
+                        for (std::size_t i = 0; i < nv; ++i)
+                            idx[i] = static_cast<std::uint32_t>(i);
                     }
                     for (auto i : idx)
-                        if (i >= nv) throw SceneError("index " + std::to_string(i) +
-                                                      " is past the vertex count " + std::to_string(nv));
+                        if (i >= nv)
+                            throw SceneError("index " + std::to_string(i) +
+                                             " is past the vertex count " +
+                                             std::to_string(nv));
                     out.indices = triangulate(std::move(idx), p.mode);
                 } catch (const SceneError& e) {
                     fail(what + ": " + e.what());
@@ -278,7 +303,8 @@ struct Loader {
                 check_finite(out.normals, what + " NORMAL");
                 check_finite(out.uvs, what + " TEXCOORD_0");
                 check_finite(out.tangents, what + " TANGENT");
-                out.material = check_index(p.material, scene.materials.size(), what + " material");
+                out.material =
+                    check_index(p.material, scene.materials.size(), what + " material");
                 mesh_prims.back().push_back(static_cast<int>(scene.meshes.size()));
                 scene.meshes.push_back(std::move(out));
             }
@@ -306,18 +332,23 @@ struct Loader {
             const std::string what = "light " + std::to_string(i) + " ('" + l.name + "')";
             Light out;
             out.name = l.name;
-            if (l.type == "point") out.type = Light::Type::point;
-            else if (l.type == "spot") out.type = Light::Type::spot;
-            else if (l.type == "directional") out.type = Light::Type::directional;
-            else fail(what + " has unknown type '" + l.type + "'");
+            if (l.type == "point")
+                out.type = Light::Type::point;
+            else if (l.type == "spot")
+                out.type = Light::Type::spot;
+            else if (l.type == "directional")
+                out.type = Light::Type::directional;
+            else
+                fail(what + " has unknown type '" + l.type + "'");
             for (int c = 0; c < 3 && c < (int)l.color.size(); ++c)
                 out.color[c] = static_cast<float>(l.color[c]);
             out.intensity = static_cast<float>(l.intensity);
             out.range = static_cast<float>(l.range);
             out.inner_cone = static_cast<float>(l.spot.innerConeAngle);
             out.outer_cone = static_cast<float>(l.spot.outerConeAngle);
-            check_finite({out.color[0], out.color[1], out.color[2], out.intensity, out.range,
-                          out.inner_cone, out.outer_cone}, what);
+            check_finite({out.color[0], out.color[1], out.color[2], out.intensity,
+                          out.range, out.inner_cone, out.outer_cone},
+                         what);
             if (out.intensity < 0) fail(what + " has a negative intensity");
             scene.lights.push_back(out);
         }
@@ -338,12 +369,14 @@ struct Loader {
             if (s.inverseBindMatrices >= 0) {
                 std::vector<float> m;
                 try {
-                    m = detail::read_floats(model, s.inverseBindMatrices, 16, "inverseBindMatrices");
+                    m = detail::read_floats(model, s.inverseBindMatrices, 16,
+                                            "inverseBindMatrices");
                 } catch (const SceneError& e) {
                     fail(what + ": " + e.what());
                 }
                 check_finite(m, what + " inverseBindMatrices");
-                if (m.size() != 16 * out.joints.size()) fail(what + " has a wrong number of inverseBindMatrices");
+                if (m.size() != 16 * out.joints.size())
+                    fail(what + " has a wrong number of inverseBindMatrices");
                 for (std::size_t k = 0; k < out.joints.size(); ++k) {
                     Mat4 mat;
                     std::copy(m.begin() + 16 * k, m.begin() + 16 * k + 16, mat.begin());
@@ -362,7 +395,8 @@ struct Loader {
         for (std::size_t i = 0; i < n; ++i) {
             const auto& src = model.nodes[i];
             Node& dst = scene.nodes[i];
-            const std::string what = "node " + std::to_string(i) + " ('" + src.name + "')";
+            const std::string what =
+                "node " + std::to_string(i) + " ('" + src.name + "')";
             dst.name = src.name;
             if (!src.weights.empty())
                 scene.warnings.push_back(what + ": morph targets are not applied");
@@ -392,17 +426,20 @@ struct Loader {
                 if (dst.skin < 0 || mesh.joints.empty()) continue;
                 const std::size_t nj = scene.skins[dst.skin].joints.size();
                 for (auto j : mesh.joints)
-                    if (j >= nj) fail(what + " mesh uses joint " + std::to_string(j) + " but its skin has " +
-                                      std::to_string(nj));
+                    if (j >= nj)
+                        fail(what + " mesh uses joint " + std::to_string(j) +
+                             " but its skin has " + std::to_string(nj));
             }
             dst.camera = check_index(src.camera, scene.cameras.size(), what + " camera");
-            if (auto it = src.extensions.find("KHR_lights_punctual"); it != src.extensions.end())
+            if (auto it = src.extensions.find("KHR_lights_punctual");
+                it != src.extensions.end())
                 dst.light = check_index(it->second.Get("light").GetNumberAsInt(),
                                         scene.lights.size(), what + " light");
             for (int c : src.children) {
                 check_index(c, n, what + " child");
                 if (c < 0 || scene.nodes[c].parent >= 0 || c == static_cast<int>(i))
-                    fail(what + " child " + std::to_string(c) + " has two parents (not a tree)");
+                    fail(what + " child " + std::to_string(c) +
+                         " has two parents (not a tree)");
                 scene.nodes[c].parent = static_cast<int>(i);
                 dst.children.push_back(c);
             }
@@ -410,7 +447,8 @@ struct Loader {
         // A cycle leaves nodes whose parent chain never reaches a root. Each node has at
         // most one parent, so walk up once per node, remembering chains already proven
         // good (linear time even for a 100k-deep chain).
-        std::vector<char> state(n, 0);  // 0 unknown, 1 on the current walk, 2 reaches a root
+        std::vector<char> state(n,
+                                0);  // 0 unknown, 1 on the current walk, 2 reaches a root
         for (std::size_t i = 0; i < n; ++i) {
             std::vector<int> walk;
             int p = static_cast<int>(i);
@@ -419,7 +457,8 @@ struct Loader {
                 walk.push_back(p);
                 p = scene.nodes[p].parent;
             }
-            if (p >= 0 && state[p] == 1) fail("node hierarchy contains a cycle at node " + std::to_string(p));
+            if (p >= 0 && state[p] == 1)
+                fail("node hierarchy contains a cycle at node " + std::to_string(p));
             for (int w : walk) state[w] = 2;
         }
         const int si = model.defaultScene >= 0 ? model.defaultScene : 0;
@@ -431,7 +470,8 @@ struct Loader {
         check_index(si, model.scenes.size(), "default scene");
         for (int r : model.scenes[si].nodes) {
             check_index(r, n, "scene root node");
-            if (r < 0 || scene.nodes[r].parent >= 0) fail("scene root node " + std::to_string(r) + " is not a root");
+            if (r < 0 || scene.nodes[r].parent >= 0)
+                fail("scene root node " + std::to_string(r) + " is not a root");
             scene.roots.push_back(r);
         }
         environment(model.scenes[si].extras);
@@ -446,14 +486,17 @@ struct Loader {
         if (env.Has("color") && env.Get("color").IsArray())
             for (int c = 0; c < 3 && c < (int)env.Get("color").ArrayLen(); ++c)
                 out.color[c] = env.Get("color").Get(c).GetNumberAsDouble();
-        if (env.Has("intensity")) out.intensity = env.Get("intensity").GetNumberAsDouble();
+        if (env.Has("intensity"))
+            out.intensity = env.Get("intensity").GetNumberAsDouble();
         if (env.Has("map") && env.Get("map").IsString()) {
             out.map = file.parent_path() / env.Get("map").Get<std::string>();
             if (!fs::is_regular_file(out.map))
-                fail("missing environment map '" + env.Get("map").Get<std::string>() + "'");
+                fail("missing environment map '" + env.Get("map").Get<std::string>() +
+                     "'");
             out.map = fs::absolute(out.map);
         }
-        check_finite({out.color[0], out.color[1], out.color[2], out.intensity}, "environment");
+        check_finite({out.color[0], out.color[1], out.color[2], out.intensity},
+                     "environment");
     }
 
     void animations() {
@@ -463,27 +506,37 @@ struct Loader {
             out.name = a.name;
             for (std::size_t ci = 0; ci < a.channels.size(); ++ci) {
                 const auto& ch = a.channels[ci];
-                const std::string what = "animation " + std::to_string(ai) + " channel " +
-                                         std::to_string(ci);
+                const std::string what =
+                    "animation " + std::to_string(ai) + " channel " + std::to_string(ci);
                 if (ch.target_path == "weights") {
                     scene.warnings.push_back(what + ": morph weights are not animated");
                     continue;
                 }
                 AnimationChannel c;
-                if (ch.target_path == "translation") c.path = AnimationChannel::Path::translation;
-                else if (ch.target_path == "rotation") c.path = AnimationChannel::Path::rotation;
-                else if (ch.target_path == "scale") c.path = AnimationChannel::Path::scale;
-                else fail(what + " targets unknown path '" + ch.target_path + "'");
+                if (ch.target_path == "translation")
+                    c.path = AnimationChannel::Path::translation;
+                else if (ch.target_path == "rotation")
+                    c.path = AnimationChannel::Path::rotation;
+                else if (ch.target_path == "scale")
+                    c.path = AnimationChannel::Path::scale;
+                else
+                    fail(what + " targets unknown path '" + ch.target_path + "'");
                 c.node = check_index(ch.target_node, scene.nodes.size(), what + " node");
-                if (c.node < 0) continue;  // no target: allowed by the spec, nothing to do
-                if (scene.nodes[c.node].has_matrix) fail(what + " animates a node that has a matrix");
+                if (c.node < 0)
+                    continue;  // no target: allowed by the spec, nothing to do
+                if (scene.nodes[c.node].has_matrix)
+                    fail(what + " animates a node that has a matrix");
                 check_index(ch.sampler, a.samplers.size(), what + " sampler");
                 if (ch.sampler < 0) fail(what + " has no sampler");
                 const auto& s = a.samplers[ch.sampler];
-                if (s.interpolation == "STEP") c.interpolation = AnimationChannel::Interpolation::step;
-                else if (s.interpolation == "CUBICSPLINE") c.interpolation = AnimationChannel::Interpolation::cubic_spline;
-                else if (s.interpolation.empty() || s.interpolation == "LINEAR") c.interpolation = AnimationChannel::Interpolation::linear;
-                else fail(what + " has unknown interpolation '" + s.interpolation + "'");
+                if (s.interpolation == "STEP")
+                    c.interpolation = AnimationChannel::Interpolation::step;
+                else if (s.interpolation == "CUBICSPLINE")
+                    c.interpolation = AnimationChannel::Interpolation::cubic_spline;
+                else if (s.interpolation.empty() || s.interpolation == "LINEAR")
+                    c.interpolation = AnimationChannel::Interpolation::linear;
+                else
+                    fail(what + " has unknown interpolation '" + s.interpolation + "'");
                 try {
                     c.times = detail::read_floats(model, s.input, 1, "input");
                     c.values = detail::read_floats(model, s.output, c.width(), "output");
@@ -494,11 +547,15 @@ struct Loader {
                 check_finite(c.values, what + " key values");
                 if (c.times.empty()) fail(what + " has no keys");
                 for (std::size_t k = 1; k < c.times.size(); ++k)
-                    if (!(c.times[k] > c.times[k - 1])) fail(what + " key times are not increasing");
-                const std::size_t per = c.interpolation == AnimationChannel::Interpolation::cubic_spline ? 3 : 1;
+                    if (!(c.times[k] > c.times[k - 1]))
+                        fail(what + " key times are not increasing");
+                const std::size_t per =
+                    c.interpolation == AnimationChannel::Interpolation::cubic_spline ? 3
+                                                                                     : 1;
                 if (c.values.size() != c.times.size() * per * c.width())
                     fail(what + " has " + std::to_string(c.values.size() / c.width()) +
-                         " output values for " + std::to_string(c.times.size()) + " keys");
+                         " output values for " + std::to_string(c.times.size()) +
+                         " keys");
                 out.channels.push_back(std::move(c));
             }
             scene.animations.push_back(std::move(out));

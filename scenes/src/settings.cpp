@@ -2,10 +2,9 @@
 // dependency), validated field by field so a bad value names itself.
 #include "farm/scene/settings.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "farm/scene/scene.h"
 
@@ -14,11 +13,13 @@ namespace fs = std::filesystem;
 
 void validate(const RenderSettings& s, const std::string& where) {
     auto fail = [&](const std::string& why) { throw SceneError(where + ": " + why); };
-    if (s.width < 1 || s.height < 1 || s.width > kMaxResolution || s.height > kMaxResolution)
+    if (s.width < 1 || s.height < 1 || s.width > kMaxResolution ||
+        s.height > kMaxResolution)
         fail("resolution " + std::to_string(s.width) + "x" + std::to_string(s.height) +
              " is outside 1.." + std::to_string(kMaxResolution));
     if (s.spp < 1 || s.spp > kMaxSpp)
-        fail("spp " + std::to_string(s.spp) + " is outside 1.." + std::to_string(kMaxSpp));
+        fail("spp " + std::to_string(s.spp) + " is outside 1.." +
+             std::to_string(kMaxSpp));
     if (s.max_depth < 1 || s.max_depth > kMaxDepth)
         fail("max_depth " + std::to_string(s.max_depth) + " is outside 1.." +
              std::to_string(kMaxDepth));
@@ -54,12 +55,15 @@ RenderSettings load_settings(const fs::path& file) {
             auto r = j.at("resolution").get<std::vector<long long>>();
             if (r.size() != 2) throw SceneError("'resolution' must be [width, height]");
             // Clamp before narrowing so 1e12 is reported as out of range, not wrapped.
-            s.width = static_cast<int>(std::clamp<long long>(r[0], -1, kMaxResolution + 1));
-            s.height = static_cast<int>(std::clamp<long long>(r[1], -1, kMaxResolution + 1));
+            s.width =
+                static_cast<int>(std::clamp<long long>(r[0], -1, kMaxResolution + 1));
+            s.height =
+                static_cast<int>(std::clamp<long long>(r[1], -1, kMaxResolution + 1));
         }
         auto get_int = [&](const char* key, int& dst, long long hi) {
             if (j.contains(key))
-                dst = static_cast<int>(std::clamp<long long>(j.at(key).get<long long>(), -1, hi + 1));
+                dst = static_cast<int>(
+                    std::clamp<long long>(j.at(key).get<long long>(), -1, hi + 1));
         };
         get_int("spp", s.spp, kMaxSpp);
         get_int("max_depth", s.max_depth, kMaxDepth);
@@ -96,7 +100,8 @@ RenderSettings resolve_project(const fs::path& path) {
             throw SceneError(path.string() + ": folder has no render.json");
         return load_settings(settings);
     }
-    if (!fs::is_regular_file(path)) throw SceneError(path.string() + ": no such file or folder");
+    if (!fs::is_regular_file(path))
+        throw SceneError(path.string() + ": no such file or folder");
     const std::string ext = path.extension().string();
     if (ext == ".json") return load_settings(path);
     if (ext == ".gltf" || ext == ".glb") {
@@ -104,8 +109,9 @@ RenderSettings resolve_project(const fs::path& path) {
         s.scene = fs::absolute(path);
         return s;
     }
-    throw SceneError(path.string() + ": expected a project folder, a .json settings file, "
-                                     "or a .gltf/.glb scene");
+    throw SceneError(path.string() +
+                     ": expected a project folder, a .json settings file, "
+                     "or a .gltf/.glb scene");
 }
 
 }  // namespace farm::scene

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "farm/render/render.h"
@@ -61,7 +60,8 @@ TEST_CASE("absurd render options are refused before any work", "[render][bad]") 
     CHECK_THAT(error_of(s, o), Catch::Contains("time"));
     o = ok();
     o.camera = "nope";
-    CHECK_THAT(error_of(s, o), Catch::Contains("tiny.gltf") && Catch::Contains("no camera named 'nope'"));
+    CHECK_THAT(error_of(s, o),
+               Catch::Contains("tiny.gltf") && Catch::Contains("no camera named 'nope'"));
 }
 
 TEST_CASE("asking for CUDA without a device is a clear error", "[render][bad]") {
@@ -70,7 +70,8 @@ TEST_CASE("asking for CUDA without a device is a clear error", "[render][bad]") 
     auto o = ok();
     o.device = render::Device::cuda;
     CHECK_THAT(error_of(s, o), Catch::Contains("no CUDA device"));
-    CHECK_THROWS_WITH(render::parse_device("gpu"), Catch::Contains("unknown device 'gpu'"));
+    CHECK_THROWS_WITH(render::parse_device("gpu"),
+                      Catch::Contains("unknown device 'gpu'"));
 }
 
 TEST_CASE("a corrupt texture is reported by name", "[render][bad]") {
@@ -82,7 +83,8 @@ TEST_CASE("a corrupt texture is reported by name", "[render][bad]") {
     CHECK_THAT(error_of(s, ok()), Catch::Contains("checker.png"));
 }
 
-TEST_CASE("a scene without a camera or with NaN-free but degenerate camera is refused", "[render][bad]") {
+TEST_CASE("a scene without a camera or with NaN-free but degenerate camera is refused",
+          "[render][bad]") {
     scene::Scene s = scene::load_gltf(kTinyDir / "tiny.gltf");
     for (auto& n : s.nodes)
         if (n.camera >= 0) n.scale = {0, 0, 0};  // collapses the camera's frame

@@ -2,7 +2,6 @@
 // they are checked here on the CPU against Embree and OpenImageIO; the [gpu] case
 // compares a real CUDA render with the CPU render when a device is present.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/array_textures.h"
@@ -19,8 +18,8 @@ using namespace farm::render;
 
 namespace {
 const scene::Scene& demo() {
-    static const scene::Scene s =
-        scene::load_gltf(std::filesystem::path(FARM_SOURCE_DIR) / "scenes/samples/demo/demo.gltf");
+    static const scene::Scene s = scene::load_gltf(
+        std::filesystem::path(FARM_SOURCE_DIR) / "scenes/samples/demo/demo.gltf");
     return s;
 }
 RenderOptions opts(int w, int h) {
@@ -51,13 +50,15 @@ TEST_CASE("SAH BVH traversal finds the same hits as Embree", "[bvh]") {
                 Hit a{}, b{};
                 const bool ha = embree.intersect(r, a), hb = bvh.intersect(r, b);
                 ++total;
-                if (ha == hb && (!ha || (a.instance == b.instance && a.primitive == b.primitive &&
-                                          std::abs(a.t - b.t) <= 1e-3f * a.t)))
+                if (ha == hb &&
+                    (!ha || (a.instance == b.instance && a.primitive == b.primitive &&
+                             std::abs(a.t - b.t) <= 1e-3f * a.t)))
                     ++agree;
                 occl_agree += embree.occluded(r) == bvh.occluded(r);
                 if (!ha) break;
                 const V3 p = r.o + r.d * a.t;
-                const float z = 2 * rng.next() - 1, phi = 2 * kPi * rng.next(), s = std::sqrt(1 - z * z);
+                const float z = 2 * rng.next() - 1, phi = 2 * kPi * rng.next(),
+                            s = std::sqrt(1 - z * z);
                 const V3 d(s * std::cos(phi), z, s * std::sin(phi));
                 r = Ray{p + d * 1e-3f, d, 1e30f};
             }
@@ -68,7 +69,8 @@ TEST_CASE("SAH BVH traversal finds the same hits as Embree", "[bvh]") {
     CHECK(total > 64 * 36);
 }
 
-TEST_CASE("array textures (GPU path) match OpenImageIO lookups (CPU path)", "[bvh][textures]") {
+TEST_CASE("array textures (GPU path) match OpenImageIO lookups (CPU path)",
+          "[bvh][textures]") {
     const RenderScene rs(demo(), opts(8, 8));
     const OiioTextures oiio(rs.textures);
     Sampler rng(7, 7, 7, 7);
@@ -77,11 +79,13 @@ TEST_CASE("array textures (GPU path) match OpenImageIO lookups (CPU path)", "[bv
         auto in = OIIO::ImageInput::open(rs.textures[t].path);
         REQUIRE(in);
         const int w = in->spec().width, h = in->spec().height, nc = in->spec().nchannels;
-        std::vector<unsigned char> px(static_cast<std::size_t>(w) * h * nc), rgba(static_cast<std::size_t>(w) * h * 4, 255);
+        std::vector<unsigned char> px(static_cast<std::size_t>(w) * h * nc),
+            rgba(static_cast<std::size_t>(w) * h * 4, 255);
         REQUIRE(in->read_image(0, 0, 0, nc, OIIO::TypeDesc::UINT8, px.data()));
         for (std::size_t i = 0; i < static_cast<std::size_t>(w) * h; ++i)
             for (int c = 0; c < std::min(nc, 4); ++c) rgba[i * 4 + c] = px[i * nc + c];
-        const ArrayTexture at{rgba.data(), w, h, rs.textures[t].repeat_s, rs.textures[t].repeat_t};
+        const ArrayTexture at{rgba.data(), w, h, rs.textures[t].repeat_s,
+                              rs.textures[t].repeat_t};
         const ArrayTextures arr{&at};
         double worst = 0;
         for (int k = 0; k < 200; ++k) {
@@ -89,7 +93,8 @@ TEST_CASE("array textures (GPU path) match OpenImageIO lookups (CPU path)", "[bv
             float a[4], b[4];
             oiio.lookup(static_cast<int>(t), u, v, 0.0f, a);
             arr.lookup(0, u, v, 0.0f, b);
-            for (int c = 0; c < 3; ++c) worst = std::max(worst, double(std::abs(a[c] - b[c])));
+            for (int c = 0; c < 3; ++c)
+                worst = std::max(worst, double(std::abs(a[c] - b[c])));
         }
         CHECK(worst < 0.02);
     }
@@ -115,11 +120,13 @@ TEST_CASE("CUDA render matches the CPU render within sampling noise", "[gpu]") {
     // Same sampler and integrator: the images differ only where float rounding sends a
     // path elsewhere, so the mean must agree closely.
     CHECK(std::abs(diff) / mean < 0.02);
-    WARN("cpu " << cs.mrays_per_second() << " Mrays/s, gpu " << gs.mrays_per_second() << " Mrays/s on " << gs.device);
+    WARN("cpu " << cs.mrays_per_second() << " Mrays/s, gpu " << gs.mrays_per_second()
+                << " Mrays/s on " << gs.device);
 }
 
-TEST_CASE("the GPU pipeline (BVH + array textures) run on the CPU matches the CPU backend",
-          "[bvh][gpu-on-cpu]") {
+TEST_CASE(
+    "the GPU pipeline (BVH + array textures) run on the CPU matches the CPU backend",
+    "[bvh][gpu-on-cpu]") {
     // Everything the CUDA kernel runs, minus the launch: same integrator, BvhTracer and
     // ArrayTextures fed from the same host arrays the CUDA backend uploads.
     const RenderOptions o = opts(48, 27);
@@ -133,18 +140,22 @@ TEST_CASE("the GPU pipeline (BVH + array textures) run on the CPU matches the CP
     std::vector<ArrayTexture> arrays;
     for (const auto& t : rs.textures) baked.push_back(bake_texture(t));
     for (std::size_t i = 0; i < baked.size(); ++i)
-        arrays.push_back(ArrayTexture{baked[i].rgba.data(), baked[i].width, baked[i].height,
-                                      rs.textures[i].repeat_s, rs.textures[i].repeat_t});
+        arrays.push_back(ArrayTexture{baked[i].rgba.data(), baked[i].width,
+                                      baked[i].height, rs.textures[i].repeat_s,
+                                      rs.textures[i].repeat_t});
     const ArrayTextures tex{arrays.data()};
     double sum_cpu = 0, sum_gpu = 0;
     unsigned long long rays_cpu = 0, rays_gpu = 0;
     for (int y = 0; y < 27; ++y)
         for (int x = 0; x < 48; ++x) {
-            const PixelResult a = render_pixel(view, embree, oiio, rs.camera, 40, x, y, 16, 3, rays_cpu);
-            const PixelResult b = render_pixel(view, bvh, tex, rs.camera, 40, x, y, 16, 3, rays_gpu);
+            const PixelResult a =
+                render_pixel(view, embree, oiio, rs.camera, 40, x, y, 16, 3, rays_cpu);
+            const PixelResult b =
+                render_pixel(view, bvh, tex, rs.camera, 40, x, y, 16, 3, rays_gpu);
             sum_cpu += luminance(a.color);
             sum_gpu += luminance(b.color);
         }
     CHECK(sum_gpu == Approx(sum_cpu).epsilon(0.03));
-    CHECK(static_cast<double>(rays_gpu) == Approx(static_cast<double>(rays_cpu)).epsilon(0.03));
+    CHECK(static_cast<double>(rays_gpu) ==
+          Approx(static_cast<double>(rays_cpu)).epsilon(0.03));
 }

@@ -1,6 +1,5 @@
 // farm-render as a worker runs it: exit status, files, and error messages.
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -29,13 +28,15 @@ const std::string kTiny = std::string(FARM_SOURCE_DIR) + "/scenes/samples/tiny";
 TEST_CASE("farm-render renders a tile of a project and prints a summary", "[cli]") {
     const fs::path out = fs::temp_directory_path() / "farm_cli_tile.exr";
     fs::remove(out);
-    const Run r = run(kTiny + " --frame 3 --res 32x24 --spp 2 --tile 0,0,16,12 --device cpu -o " +
-                      out.string() + " --png " + out.string() + ".png");
+    const Run r =
+        run(kTiny + " --frame 3 --res 32x24 --spp 2 --tile 0,0,16,12 --device cpu -o " +
+            out.string() + " --png " + out.string() + ".png");
     INFO(r.output);
     CHECK(r.status == 0);
     CHECK(fs::exists(out));
     CHECK(fs::exists(out.string() + ".png"));
-    CHECK_THAT(r.output, Catch::Contains("Mrays/s") && Catch::Contains("region 0,0,16,12"));
+    CHECK_THAT(r.output,
+               Catch::Contains("Mrays/s") && Catch::Contains("region 0,0,16,12"));
 }
 
 TEST_CASE("farm-render refuses bad arguments with a message and status 1", "[cli][bad]") {
@@ -50,7 +51,8 @@ TEST_CASE("farm-render refuses bad arguments with a message and status 1", "[cli
     r = run("/nonexistent/project -o /tmp/x.exr");
     CHECK(r.status == 1);
     CHECK_THAT(r.output, Catch::Contains("/nonexistent/project"));
-    r = run(std::string(FARM_SOURCE_DIR) + "/tests/scenes/bad/malformed.gltf -o /tmp/x.exr");
+    r = run(std::string(FARM_SOURCE_DIR) +
+            "/tests/scenes/bad/malformed.gltf -o /tmp/x.exr");
     CHECK(r.status == 1);
     CHECK_THAT(r.output, Catch::Contains("malformed.gltf"));
 }

@@ -1,7 +1,6 @@
 // Physically known answers: the white furnace, a directly lit Lambertian plane, and a
 // stored low-resolution reference render of the tiny sample.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "farm/render/output.h"
@@ -32,7 +31,8 @@ double rmse(const render::Image& a, const render::Image& b) {
 }
 }  // namespace
 
-TEST_CASE("white furnace: a white Lambertian sphere in a white sky returns the sky", "[render]") {
+TEST_CASE("white furnace: a white Lambertian sphere in a white sky returns the sky",
+          "[render]") {
     const scene::Scene s = test::furnace_scene();
     const render::Image img = render::render(s, small(24, 24, 64, 8));
     double sum = 0;
@@ -60,7 +60,8 @@ TEST_CASE("white furnace fails when energy is lost (the test can fail)", "[rende
     CHECK(sum / n == Approx(0.9).epsilon(0.01));
 }
 
-TEST_CASE("Lambertian plane under a directional light: albedo/pi * E * cos(theta)", "[render]") {
+TEST_CASE("Lambertian plane under a directional light: albedo/pi * E * cos(theta)",
+          "[render]") {
     const float albedo = 0.5f, e = 2.0f, theta = static_cast<float>(M_PI / 3);
     const scene::Scene s = test::lit_plane_scene(albedo, e, theta);
     const render::Image img = render::render(s, small(16, 12, 4, 4));
@@ -77,10 +78,12 @@ TEST_CASE("Lambertian plane under a directional light: albedo/pi * E * cos(theta
     CHECK(img.depth[centre] == Approx(2.0f).epsilon(0.01));
 }
 
-TEST_CASE("tiny sample matches the stored reference render within an RMSE bound", "[render]") {
+TEST_CASE("tiny sample matches the stored reference render within an RMSE bound",
+          "[render]") {
     // Reference made with: farm-render scenes/samples/tiny --frame 6 --res 80x60 --spp 64
     //   -o tests/render/ref/tiny_f6_80x60_64spp.exr
-    const render::Image ref = render::read_exr(kRoot / "tests/render/ref/tiny_f6_80x60_64spp.exr");
+    const render::Image ref =
+        render::read_exr(kRoot / "tests/render/ref/tiny_f6_80x60_64spp.exr");
     REQUIRE(ref.width() == 80);
     const scene::Scene s = scene::load_gltf(kRoot / "scenes/samples/tiny/tiny.gltf");
     render::RenderOptions o = small(80, 60, 64, 4);

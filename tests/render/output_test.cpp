@@ -1,15 +1,19 @@
-#include <catch2/catch.hpp>
+#include "farm/render/output.h"
+
 #include <OpenImageIO/imageio.h>
 
-#include "farm/render/output.h"
+#include <catch2/catch.hpp>
+
 #include "farm/render/render.h"
 #include "farm/scene/load.h"
 
 using namespace farm;
 namespace fs = std::filesystem;
 
-TEST_CASE("EXR holds half RGBA, albedo, normal and float depth in the tile's data window", "[output]") {
-    const scene::Scene s = scene::load_gltf(fs::path(FARM_SOURCE_DIR) / "scenes/samples/tiny/tiny.gltf");
+TEST_CASE("EXR holds half RGBA, albedo, normal and float depth in the tile's data window",
+          "[output]") {
+    const scene::Scene s =
+        scene::load_gltf(fs::path(FARM_SOURCE_DIR) / "scenes/samples/tiny/tiny.gltf");
     render::RenderOptions o;
     o.width = 40;
     o.height = 30;
@@ -38,7 +42,8 @@ TEST_CASE("EXR holds half RGBA, albedo, normal and float depth in the tile's dat
             if (spec.channelnames[c] == name) return c;
         return -1;
     };
-    for (const char* name : {"R", "G", "B", "A", "albedo.R", "albedo.G", "albedo.B", "N.X", "N.Y", "N.Z"}) {
+    for (const char* name :
+         {"R", "G", "B", "A", "albedo.R", "albedo.G", "albedo.B", "N.X", "N.Y", "N.Z"}) {
         INFO(name);
         REQUIRE(find(name) >= 0);
         CHECK(spec.channelformat(find(name)) == OIIO::TypeDesc::HALF);
@@ -69,5 +74,6 @@ TEST_CASE("writing to an unwritable place is an error naming the path", "[output
     img.albedo.assign(3, 0);
     img.normal.assign(3, 0);
     img.depth.assign(1, 0);
-    CHECK_THROWS_WITH(render::write_exr(img, "/nonexistent-dir/x.exr"), Catch::Contains("/nonexistent-dir/x.exr"));
+    CHECK_THROWS_WITH(render::write_exr(img, "/nonexistent-dir/x.exr"),
+                      Catch::Contains("/nonexistent-dir/x.exr"));
 }

@@ -11,7 +11,8 @@ Mesh uv_sphere(int seg, int rings, float r) {
     for (int j = 0; j <= rings; ++j)
         for (int i = 0; i <= seg; ++i) {
             const float th = M_PI * j / rings, ph = 2 * M_PI * i / seg;
-            const float n[3] = {std::sin(th) * std::cos(ph), std::cos(th), -std::sin(th) * std::sin(ph)};
+            const float n[3] = {std::sin(th) * std::cos(ph), std::cos(th),
+                                -std::sin(th) * std::sin(ph)};
             for (int k = 0; k < 3; ++k) {
                 m.positions.push_back(r * n[k]);
                 m.normals.push_back(n[k]);
@@ -83,7 +84,7 @@ Scene lit_plane_scene(float albedo, float irradiance, float theta) {
     Node sun;
     sun.light = 0;
     const float q[4] = {std::sin(a), 0, 0, std::cos(a)};  // -Z -> -Y
-    const float b = theta / 2;  // then rotate about Z by theta
+    const float b = theta / 2;                            // then rotate about Z by theta
     const float r[4] = {0, 0, std::sin(b), std::cos(b)};
     sun.rotation = {r[3] * q[0] + r[0] * q[3] + r[1] * q[2] - r[2] * q[1],
                     r[3] * q[1] - r[0] * q[2] + r[1] * q[3] + r[2] * q[0],

@@ -1,8 +1,8 @@
 // Deterministic sampling: tiles equal the same region of a full frame bit for bit, and
 // the same task rendered twice (with any thread count) gives the same bits.
-#include <catch2/catch.hpp>
 #include <tbb/global_control.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 
 #include "farm/render/render.h"
@@ -12,8 +12,8 @@ using namespace farm;
 
 namespace {
 const scene::Scene& tiny() {
-    static const scene::Scene s =
-        scene::load_gltf(std::filesystem::path(FARM_SOURCE_DIR) / "scenes/samples/tiny/tiny.gltf");
+    static const scene::Scene s = scene::load_gltf(
+        std::filesystem::path(FARM_SOURCE_DIR) / "scenes/samples/tiny/tiny.gltf");
     return s;
 }
 
@@ -35,7 +35,9 @@ std::size_t diff_count(const render::Image& full, const render::Image& tile) {
     for (int y = tile.region.y0; y < tile.region.y1; ++y)
         for (int x = tile.region.x0; x < tile.region.x1; ++x) {
             const std::size_t f = static_cast<std::size_t>(y) * full.width() + x;
-            const std::size_t t = static_cast<std::size_t>(y - tile.region.y0) * tile.width() + (x - tile.region.x0);
+            const std::size_t t =
+                static_cast<std::size_t>(y - tile.region.y0) * tile.width() +
+                (x - tile.region.x0);
             bad += std::memcmp(&full.rgba[f * 4], &tile.rgba[t * 4], 16) != 0;
             bad += std::memcmp(&full.albedo[f * 3], &tile.albedo[t * 3], 12) != 0;
             bad += std::memcmp(&full.normal[f * 3], &tile.normal[t * 3], 12) != 0;
@@ -45,7 +47,8 @@ std::size_t diff_count(const render::Image& full, const render::Image& tile) {
 }
 }  // namespace
 
-TEST_CASE("tiles equal the same region of a full-frame render, bit for bit", "[render][tiles]") {
+TEST_CASE("tiles equal the same region of a full-frame render, bit for bit",
+          "[render][tiles]") {
     const render::Image full = render::render(tiny(), options());
     // A 3x2 grid of uneven tiles covering the frame, plus an odd single pixel.
     const int xs[] = {0, 17, 30, 48}, ys[] = {0, 13, 36};
@@ -62,7 +65,8 @@ TEST_CASE("tiles equal the same region of a full-frame render, bit for bit", "[r
     CHECK(diff_count(full, render::render(tiny(), o)) == 0);
 }
 
-TEST_CASE("rendering twice, with one thread or many, gives identical bits", "[render][determinism]") {
+TEST_CASE("rendering twice, with one thread or many, gives identical bits",
+          "[render][determinism]") {
     const render::Image a = render::render(tiny(), options());
     render::Image b;
     {
@@ -79,9 +83,10 @@ TEST_CASE("rendering twice, with one thread or many, gives identical bits", "[re
     CHECK(std::memcmp(a.rgba.data(), c.rgba.data(), a.rgba.size() * 4) != 0);
 }
 
-TEST_CASE("skinned meshes are deformed per frame, and still tile exactly", "[render][skin]") {
-    const scene::Scene s =
-        scene::load_gltf(std::filesystem::path(FARM_SOURCE_DIR) / "scenes/samples/skinned/skinned.gltf");
+TEST_CASE("skinned meshes are deformed per frame, and still tile exactly",
+          "[render][skin]") {
+    const scene::Scene s = scene::load_gltf(std::filesystem::path(FARM_SOURCE_DIR) /
+                                            "scenes/samples/skinned/skinned.gltf");
     render::RenderOptions o;
     o.width = o.height = 48;
     o.spp = 1;
@@ -95,7 +100,7 @@ TEST_CASE("skinned meshes are deformed per frame, and still tile exactly", "[ren
     };
     o.time = 0;
     CHECK(left_coverage(render::render(s, o)) == 0);  // straight up at t = 0
-    o.time = 1;                                        // bent 90 degrees toward -X
+    o.time = 1;                                       // bent 90 degrees toward -X
     const render::Image bent = render::render(s, o);
     CHECK(left_coverage(bent) > 20);
     o.region = {5, 10, 30, 40};

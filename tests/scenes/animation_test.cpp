@@ -1,17 +1,18 @@
 // Interpolation against values computed by hand from the keys in
 // scenes/generator/tiny_scene.inc (glTF 2.0 spec, Appendix C).
-#include <catch2/catch.hpp>
+#include "farm/scene/animation.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
-#include "farm/scene/animation.h"
 #include "farm/scene/load.h"
 
 using namespace farm::scene;
 
 namespace {
 const Scene& tiny() {
-    static const Scene s = load_gltf(std::filesystem::path(FARM_SOURCE_DIR) / "scenes/samples/tiny/tiny.gltf");
+    static const Scene s = load_gltf(std::filesystem::path(FARM_SOURCE_DIR) /
+                                     "scenes/samples/tiny/tiny.gltf");
     return s;
 }
 const AnimationChannel& channel(int i) { return tiny().animations.at(0).channels.at(i); }
@@ -26,7 +27,8 @@ TEST_CASE("LINEAR translation interpolates and clamps", "[animation]") {
     CHECK(sample_channel(c, 7.0f)[0] == Approx(1.0f));    // after the last key
 }
 
-TEST_CASE("CUBICSPLINE uses Hermite with tangents scaled by the key interval", "[animation]") {
+TEST_CASE("CUBICSPLINE uses Hermite with tangents scaled by the key interval",
+          "[animation]") {
     const auto& rot = channel(1);  // identity -> 90 deg about Y, zero tangents
     REQUIRE(rot.interpolation == AnimationChannel::Interpolation::cubic_spline);
     // u = 0.5: h00 = h01 = 0.5, so q = normalize(0.5 q0 + 0.5 q1)
@@ -36,7 +38,8 @@ TEST_CASE("CUBICSPLINE uses Hermite with tangents scaled by the key interval", "
     CHECK(q[1] == Approx(y / len));
     CHECK(q[3] == Approx(w / len));
     // u = 0.25: h00 = 0.84375, h01 = 0.15625
-    const float y2 = 0.15625f * s45, w2 = 0.84375f + 0.15625f * c45, l2 = std::sqrt(y2 * y2 + w2 * w2);
+    const float y2 = 0.15625f * s45, w2 = 0.84375f + 0.15625f * c45,
+                l2 = std::sqrt(y2 * y2 + w2 * w2);
     CHECK(sample_channel(rot, 0.25f)[1] == Approx(y2 / l2));
 
     const auto& tr = channel(2);  // x: 1 -> 2 over [0,2], out-tangent 1 at the first key
@@ -60,14 +63,15 @@ TEST_CASE("LINEAR rotation is a slerp, not a component lerp", "[animation]") {
     AnimationChannel c;
     c.path = AnimationChannel::Path::rotation;
     c.times = {0, 1};
-    c.values = {0, 0, 0, 1, 0, 1, 0, 0};  // identity -> 180 deg about Y
+    c.values = {0, 0, 0, 1, 0, 1, 0, 0};     // identity -> 180 deg about Y
     const Vec4 q = sample_channel(c, 0.5f);  // 90 deg about Y
     CHECK(q[1] == Approx(std::sin(M_PI / 4)));
     CHECK(q[3] == Approx(std::cos(M_PI / 4)));
     CHECK(sample_channel(c, 1 / 3.0f)[1] == Approx(std::sin(M_PI / 6)));  // 60 deg
 }
 
-TEST_CASE("evaluate composes animated nodes into world matrices at t = frame / fps", "[animation]") {
+TEST_CASE("evaluate composes animated nodes into world matrices at t = frame / fps",
+          "[animation]") {
     const FrameState f = evaluate(tiny(), 6 / 24.0f);  // frame 6 at 24 fps = 0.25 s
     bool found = false;
     for (const auto& m : f.meshes)

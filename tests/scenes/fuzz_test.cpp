@@ -1,7 +1,6 @@
 // Damaged files must be refused with a SceneError, never crash or hang: flip, cut and
 // overwrite bytes of the tiny sample (as .gltf JSON and as .bin) with a fixed seed.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <random>
 
@@ -24,14 +23,16 @@ void try_load(const fs::path& file, int& refused, int& loaded) {
         evaluate(s, 0.5f);
         ++loaded;
     } catch (const SceneError& e) {
-        CHECK_THAT(e.what(), Catch::Contains(file.filename().string()) || Catch::Contains("accessor") ||
+        CHECK_THAT(e.what(), Catch::Contains(file.filename().string()) ||
+                                 Catch::Contains("accessor") ||
                                  Catch::Contains("animation"));
         ++refused;
     }
 }
 }  // namespace
 
-TEST_CASE("randomly damaged glTF and buffers are refused or load cleanly", "[scene][bad][fuzz]") {
+TEST_CASE("randomly damaged glTF and buffers are refused or load cleanly",
+          "[scene][bad][fuzz]") {
     const fs::path src = fs::path(FARM_SOURCE_DIR) / "scenes/samples/tiny";
     const fs::path dir = fs::temp_directory_path() / "farm_scene_fuzz";
     fs::remove_all(dir);
@@ -43,10 +44,15 @@ TEST_CASE("randomly damaged glTF and buffers are refused or load cleanly", "[sce
         std::string j = json, b = bin;
         std::string& target = (i % 3 == 2) ? b : j;
         switch (i % 4) {
-            case 0: target.resize(rng() % target.size()); break;                  // truncate
-            case 1: target[rng() % target.size()] = static_cast<char>(rng()); break;  // one byte
+            case 0:
+                target.resize(rng() % target.size());
+                break;  // truncate
+            case 1:
+                target[rng() % target.size()] = static_cast<char>(rng());
+                break;  // one byte
             case 2:
-                for (int k = 0; k < 8; ++k) target[rng() % target.size()] = static_cast<char>(rng());
+                for (int k = 0; k < 8; ++k)
+                    target[rng() % target.size()] = static_cast<char>(rng());
                 break;
             default: {  // swap a digit for another: plausible JSON, wrong numbers
                 const std::size_t at = j.find_first_of("0123456789", rng() % j.size());

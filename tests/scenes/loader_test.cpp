@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "farm/scene/animation.h"
 #include "farm/scene/load.h"
@@ -58,7 +57,8 @@ TEST_CASE("tiny sample scene loads completely", "[scene]") {
     CHECK(f.meshes.size() == 4);
     CHECK(f.lights.size() == 2);
     CHECK(find_camera(s, f, "main").camera == 0);
-    CHECK_THROWS_WITH(find_camera(s, f, "nope"), Catch::Contains("no camera named 'nope'"));
+    CHECK_THROWS_WITH(find_camera(s, f, "nope"),
+                      Catch::Contains("no camera named 'nope'"));
 }
 
 TEST_CASE("demo sample scene loads with a few hundred thousand triangles", "[scene]") {
@@ -67,7 +67,8 @@ TEST_CASE("demo sample scene loads with a few hundred thousand triangles", "[sce
     CHECK(fs::exists(s.environment.map));
     CHECK(s.duration() >= 119 / 24.0f);
     std::size_t tris = 0;
-    for (const auto& inst : evaluate(s, 2.5f).meshes) tris += s.meshes[inst.mesh].triangle_count();
+    for (const auto& inst : evaluate(s, 2.5f).meshes)
+        tris += s.meshes[inst.mesh].triangle_count();
     CHECK(tris > 200000);
     CHECK(tris < 1000000);
     // The camera moves between frames 1 and 120.
@@ -86,7 +87,9 @@ TEST_CASE(".glb container loads like the .gltf it was packed from", "[scene]") {
     std::string js = j.dump();
     while (js.size() % 4) js += ' ';
     while (bin.size() % 4) bin += '\0';
-    auto u32 = [](std::string& out, std::uint32_t v) { out.append(reinterpret_cast<char*>(&v), 4); };
+    auto u32 = [](std::string& out, std::uint32_t v) {
+        out.append(reinterpret_cast<char*>(&v), 4);
+    };
     std::string glb = "glTF";
     u32(glb, 2);
     u32(glb, static_cast<std::uint32_t>(12 + 8 + js.size() + 8 + bin.size()));
@@ -108,13 +111,18 @@ TEST_CASE(".glb container loads like the .gltf it was packed from", "[scene]") {
     CHECK_THROWS_AS(load_gltf(dir / "cut.glb"), SceneError);
 }
 
-TEST_CASE("known-bad files are refused with a message naming file and problem", "[scene][bad]") {
-    struct Case { const char* file; const char* problem; };
+TEST_CASE("known-bad files are refused with a message naming file and problem",
+          "[scene][bad]") {
+    struct Case {
+        const char* file;
+        const char* problem;
+    };
     const Case cases[] = {
         {"malformed.gltf", "not a valid glTF file"},
         {"nan_transform.gltf", "translation holds NaN or infinite values"},
         {"degenerate_matrix.gltf", "degenerate"},
-        {"draco_required.gltf", "unsupported required extension KHR_draco_mesh_compression"},
+        {"draco_required.gltf",
+         "unsupported required extension KHR_draco_mesh_compression"},
         {"cycle.gltf", "cycle"},
         {"missing_buffer.gltf", "does_not_exist.bin"},
     };
@@ -138,7 +146,8 @@ TEST_CASE("damaged copies of the tiny scene are refused", "[scene][bad]") {
         fs::path dir = copy_tiny("notex");
         fs::remove(dir / "checker.png");
         CHECK_THAT(load_error(dir / "tiny.gltf"),
-                   Catch::Contains("tiny.gltf") && Catch::Contains("missing texture image 'checker.png'"));
+                   Catch::Contains("tiny.gltf") &&
+                       Catch::Contains("missing texture image 'checker.png'"));
     }
     SECTION("index past the vertex count, NaN vertex, bad animation") {
         fs::path dir = copy_tiny("edit");
@@ -146,24 +155,30 @@ TEST_CASE("damaged copies of the tiny scene are refused", "[scene][bad]") {
         SECTION("accessor count larger than its buffer view") {
             j["accessors"][0]["count"] = 100000;
             std::ofstream(dir / "tiny.gltf") << j.dump();
-            CHECK_THAT(load_error(dir / "tiny.gltf"), Catch::Contains("runs past the end"));
+            CHECK_THAT(load_error(dir / "tiny.gltf"),
+                       Catch::Contains("runs past the end"));
         }
         SECTION("NaN in vertex data") {
-            std::fstream bin(dir / "tiny.bin", std::ios::in | std::ios::out | std::ios::binary);
+            std::fstream bin(dir / "tiny.bin",
+                             std::ios::in | std::ios::out | std::ios::binary);
             const float nan = std::numeric_limits<float>::quiet_NaN();
             bin.write(reinterpret_cast<const char*>(&nan), 4);
             bin.close();
-            CHECK_THAT(load_error(dir / "tiny.gltf"), Catch::Contains("POSITION holds NaN"));
+            CHECK_THAT(load_error(dir / "tiny.gltf"),
+                       Catch::Contains("POSITION holds NaN"));
         }
         SECTION("animation key times out of order") {
-            j["animations"][0]["samplers"][0]["input"] = j["animations"][0]["samplers"][0]["output"];
+            j["animations"][0]["samplers"][0]["input"] =
+                j["animations"][0]["samplers"][0]["output"];
             std::ofstream(dir / "tiny.gltf") << j.dump();
-            CHECK_THAT(load_error(dir / "tiny.gltf"), Catch::Contains("animation 0 channel 0"));
+            CHECK_THAT(load_error(dir / "tiny.gltf"),
+                       Catch::Contains("animation 0 channel 0"));
         }
         SECTION("material index out of range") {
             j["meshes"][0]["primitives"][0]["material"] = 42;
             std::ofstream(dir / "tiny.gltf") << j.dump();
-            CHECK_THAT(load_error(dir / "tiny.gltf"), Catch::Contains("material index 42 is out of range"));
+            CHECK_THAT(load_error(dir / "tiny.gltf"),
+                       Catch::Contains("material index 42 is out of range"));
         }
     }
 }

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "farm/scene/settings.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "farm/scene/scene.h"
-#include "farm/scene/settings.h"
 
 namespace fs = std::filesystem;
 using namespace farm::scene;
@@ -50,11 +50,15 @@ TEST_CASE("bad settings name the file and the field", "[settings][bad]") {
     CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"resolution\": [100000000000, 10]}"),
                Catch::Contains("render.json") && Catch::Contains("resolution"));
     CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"spp\": 0}"), Catch::Contains("spp 0"));
-    CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"spp\": 99999999}"), Catch::Contains("spp"));
-    CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"max_depth\": -4}"), Catch::Contains("max_depth"));
-    CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"frames\": [5, 1]}"), Catch::Contains("frame range"));
+    CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"spp\": 99999999}"),
+               Catch::Contains("spp"));
+    CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"max_depth\": -4}"),
+               Catch::Contains("max_depth"));
+    CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"frames\": [5, 1]}"),
+               Catch::Contains("frame range"));
     CHECK_THAT(error_of("{\"scene\": \"a.gltf\", \"fps\": 0}"), Catch::Contains("fps"));
-    CHECK_THAT(error_of("{\"resolution\": [10, 10]}"), Catch::Contains("missing field 'scene'"));
+    CHECK_THAT(error_of("{\"resolution\": [10, 10]}"),
+               Catch::Contains("missing field 'scene'"));
     CHECK_THAT(error_of("{\"scene\": 3}"), Catch::Contains("wrong type"));
     CHECK_THAT(error_of("{\"scene\": "), Catch::Contains("not valid JSON"));
     CHECK_THAT(error_of("[1,2]"), Catch::Contains("expected a JSON object"));

@@ -3,10 +3,9 @@
 // 90 degrees about Z over one second; a vertex above y = 1.2 follows the upper joint:
 //   p' = T(0,1,0) Rz(angle) T(0,-1,0) p
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "farm/scene/animation.h"
 #include "farm/scene/load.h"
@@ -19,7 +18,8 @@ const fs::path kDir = fs::path(FARM_SOURCE_DIR) / "scenes/samples/skinned";
 
 std::size_t find_vertex(const Mesh& m, float x, float y, float z) {
     for (std::size_t v = 0; v < m.vertex_count(); ++v)
-        if (std::abs(m.positions[3 * v] - x) < 1e-4f && std::abs(m.positions[3 * v + 1] - y) < 1e-4f &&
+        if (std::abs(m.positions[3 * v] - x) < 1e-4f &&
+            std::abs(m.positions[3 * v + 1] - y) < 1e-4f &&
             std::abs(m.positions[3 * v + 2] - z) < 1e-4f)
             return v;
     FAIL("no vertex at " << x << "," << y << "," << z);
@@ -44,7 +44,8 @@ TEST_CASE("skinned sample loads its skin, joints and weights", "[skin]") {
 TEST_CASE("skinning bends the tube by hand-computed amounts", "[skin]") {
     const Scene s = load_gltf(kDir / "skinned.gltf");
     const Mesh& m = s.meshes.at(0);
-    const std::size_t top = find_vertex(m, 0.2f, 2.0f, 0.0f), mid = find_vertex(m, 0.2f, 1.0f, 0.0f),
+    const std::size_t top = find_vertex(m, 0.2f, 2.0f, 0.0f),
+                      mid = find_vertex(m, 0.2f, 1.0f, 0.0f),
                       base = find_vertex(m, 0.2f, 0.0f, 0.0f);
     std::vector<float> p, n, t;
     SECTION("t = 1: 90 degrees") {
@@ -77,5 +78,6 @@ TEST_CASE("a skin that lacks a joint the mesh uses is refused", "[skin][bad]") {
     j["accessors"][j["skins"][0]["inverseBindMatrices"].get<int>()]["count"] = 1;
     std::ofstream(dir / "skinned.gltf") << j.dump();
     CHECK_THROWS_WITH(load_gltf(dir / "skinned.gltf"),
-                      Catch::Contains("skinned.gltf") && Catch::Contains("uses joint 1 but its skin has 1"));
+                      Catch::Contains("skinned.gltf") &&
+                          Catch::Contains("uses joint 1 but its skin has 1"));
 }

@@ -3,28 +3,30 @@
 #include "farm/render/output.h"
 
 #include <OpenImageIO/imageio.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace farm::render {
 namespace fs = std::filesystem;
 namespace {
 
-const char* kChannels[] = {"R", "G", "B", "A", "albedo.R", "albedo.G", "albedo.B",
-                           "N.X", "N.Y", "N.Z", "Z"};
+const char* kChannels[] = {"R",        "G",   "B",   "A",   "albedo.R", "albedo.G",
+                           "albedo.B", "N.X", "N.Y", "N.Z", "Z"};
 constexpr int kChannelCount = 11;
 
-void write_atomically(const fs::path& path, const OIIO::ImageSpec& spec, const void* pixels,
-                      OIIO::TypeDesc format) {
+void write_atomically(const fs::path& path, const OIIO::ImageSpec& spec,
+                      const void* pixels, OIIO::TypeDesc format) {
     // The temporary keeps the real extension so OIIO picks the right writer.
-    const fs::path tmp = path.parent_path() / (path.stem().string() + ".tmp" + std::to_string(::getpid()) +
-                                path.extension().string());
+    const fs::path tmp =
+        path.parent_path() / (path.stem().string() + ".tmp" + std::to_string(::getpid()) +
+                              path.extension().string());
     auto out = OIIO::ImageOutput::create(path.string());
     if (!out) throw RenderError(path.string() + ": no image writer: " + OIIO::geterror());
-    if (!out->open(tmp.string(), spec) || !out->write_image(format, pixels) || !out->close()) {
+    if (!out->open(tmp.string(), spec) || !out->write_image(format, pixels) ||
+        !out->close()) {
         const std::string err = out->geterror();
         std::error_code ec;
         fs::remove(tmp, ec);
@@ -37,12 +39,14 @@ void write_atomically(const fs::path& path, const OIIO::ImageSpec& spec, const v
     }
     std::error_code ec;
     fs::rename(tmp, path, ec);
-    if (ec) throw RenderError(path.string() + ": cannot rename into place: " + ec.message());
+    if (ec)
+        throw RenderError(path.string() + ": cannot rename into place: " + ec.message());
 }
 
 float aces(float x) {  // Narkowicz's fit of the ACES filmic curve
     x = std::max(0.0f, x) * 0.6f;
-    return std::clamp((x * (2.51f * x + 0.03f)) / (x * (2.43f * x + 0.59f) + 0.14f), 0.0f, 1.0f);
+    return std::clamp((x * (2.51f * x + 0.03f)) / (x * (2.43f * x + 0.59f) + 0.14f), 0.0f,
+                      1.0f);
 }
 
 float linear_to_srgb(float c) {
@@ -84,7 +88,8 @@ void write_png_preview(const Image& img, const fs::path& path) {
         for (int c = 0; c < 3; ++c)
             px[i * 3 + c] = static_cast<unsigned char>(
                 std::lround(linear_to_srgb(aces(img.rgba[i * 4 + c])) * 255.0f));
-    write_atomically(path, OIIO::ImageSpec(w, h, 3, OIIO::TypeDesc::UINT8), px.data(), OIIO::TypeDesc::UINT8);
+    write_atomically(path, OIIO::ImageSpec(w, h, 3, OIIO::TypeDesc::UINT8), px.data(),
+                     OIIO::TypeDesc::UINT8);
 }
 
 Image read_exr(const fs::path& path) {
@@ -113,10 +118,14 @@ Image read_exr(const fs::path& path) {
         if (c < 0) continue;
         for (std::size_t i = 0; i < n; ++i) {
             const float v = px[i * spec.nchannels + c];
-            if (k < 4) img.rgba[i * 4 + k] = v;
-            else if (k < 7) img.albedo[i * 3 + k - 4] = v;
-            else if (k < 10) img.normal[i * 3 + k - 7] = v;
-            else img.depth[i] = v;
+            if (k < 4)
+                img.rgba[i * 4 + k] = v;
+            else if (k < 7)
+                img.albedo[i * 3 + k - 4] = v;
+            else if (k < 10)
+                img.normal[i * 3 + k - 7] = v;
+            else
+                img.depth[i] = v;
         }
     }
     return img;

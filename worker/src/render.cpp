@@ -19,7 +19,8 @@ Image make_image(const Region& r, int width, int height) {
 }
 
 void store_pixel(Image& img, int x, int y, const PixelResult& p) {
-    const std::size_t i = static_cast<std::size_t>(y - img.region.y0) * img.width() + (x - img.region.x0);
+    const std::size_t i =
+        static_cast<std::size_t>(y - img.region.y0) * img.width() + (x - img.region.x0);
     float* c = &img.rgba[i * 4];
     c[0] = p.color.x;
     c[1] = p.color.y;
@@ -42,13 +43,15 @@ Device parse_device(const std::string& name) {
 #ifndef FARM_HAVE_CUDA
 bool cuda_device_present() { return false; }
 Image render_cuda(const RenderScene&, const RenderOptions&, const Region&, RenderStats&) {
-    throw RenderError("this build has no CUDA backend (nvcc was not found at build time)");
+    throw RenderError(
+        "this build has no CUDA backend (nvcc was not found at build time)");
 }
 #endif
 
 bool cuda_available() { return cuda_device_present(); }
 
-Image render(const scene::Scene& scene, const RenderOptions& options, RenderStats* stats) {
+Image render(const scene::Scene& scene, const RenderOptions& options,
+             RenderStats* stats) {
     validate_options(options);
     Region region = options.region;
     if (region.x0 == 0 && region.y0 == 0 && region.x1 == 0 && region.y1 == 0)
@@ -59,15 +62,18 @@ Image render(const scene::Scene& scene, const RenderOptions& options, RenderStat
     bool use_cuda = options.device == Device::cuda;
     if (options.device == Device::automatic) use_cuda = cuda_device_present();
     if (use_cuda && !cuda_device_present())
-        throw RenderError("--device cuda: no CUDA device is available" +
-                          std::string(
+        throw RenderError("--device cuda: no CUDA device is available" + std::string(
 #ifdef FARM_HAVE_CUDA
-                              ""
+                                                                             ""
 #else
-                              " (this build has no CUDA backend)"
+                                                                             " (this "
+                                                                             "build has "
+                                                                             "no CUDA "
+                                                                             "backend)"
 #endif
-                              ));
-    return use_cuda ? render_cuda(rs, options, region, st) : render_cpu(rs, options, region, st);
+                                                                             ));
+    return use_cuda ? render_cuda(rs, options, region, st)
+                    : render_cpu(rs, options, region, st);
 }
 
 }  // namespace farm::render

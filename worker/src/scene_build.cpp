@@ -24,51 +24,67 @@ Xform to_xform(const scene::Mat4& m) {
 // Inverse transpose of the upper 3x3 (normals), as an Xform with zero translation.
 Xform normal_xform(const Xform& x) {
     const float* m = x.m;
-    const float a = m[0], b = m[1], c = m[2], d = m[4], e = m[5], f = m[6], g = m[8], h = m[9], i = m[10];
+    const float a = m[0], b = m[1], c = m[2], d = m[4], e = m[5], f = m[6], g = m[8],
+                h = m[9], i = m[10];
     const float A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
     const float det = a * A + b * B + c * C;
     const float s = 1.0f / det;
     // inverse = adj / det; its transpose has the cofactors in place.
     Xform n{};
-    n.m[0] = A * s;  n.m[1] = B * s;  n.m[2] = C * s;
-    n.m[4] = -(b * i - c * h) * s; n.m[5] = (a * i - c * g) * s; n.m[6] = -(a * h - b * g) * s;
-    n.m[8] = (b * f - c * e) * s;  n.m[9] = -(a * f - c * d) * s; n.m[10] = (a * e - b * d) * s;
+    n.m[0] = A * s;
+    n.m[1] = B * s;
+    n.m[2] = C * s;
+    n.m[4] = -(b * i - c * h) * s;
+    n.m[5] = (a * i - c * g) * s;
+    n.m[6] = -(a * h - b * g) * s;
+    n.m[8] = (b * f - c * e) * s;
+    n.m[9] = -(a * f - c * d) * s;
+    n.m[10] = (a * e - b * d) * s;
     return n;
 }
 
 }  // namespace
 
 void validate_options(const RenderOptions& o) {
-    auto fail = [](const std::string& why) { throw RenderError("render options: " + why); };
-    if (o.width < 1 || o.height < 1 || o.width > scene::kMaxResolution || o.height > scene::kMaxResolution)
+    auto fail = [](const std::string& why) {
+        throw RenderError("render options: " + why);
+    };
+    if (o.width < 1 || o.height < 1 || o.width > scene::kMaxResolution ||
+        o.height > scene::kMaxResolution)
         fail("resolution " + std::to_string(o.width) + "x" + std::to_string(o.height) +
              " is outside 1.." + std::to_string(scene::kMaxResolution));
     if (o.spp < 1 || o.spp > scene::kMaxSpp)
-        fail("spp " + std::to_string(o.spp) + " is outside 1.." + std::to_string(scene::kMaxSpp));
+        fail("spp " + std::to_string(o.spp) + " is outside 1.." +
+             std::to_string(scene::kMaxSpp));
     if (o.max_depth < 1 || o.max_depth > scene::kMaxDepth)
-        fail("max depth " + std::to_string(o.max_depth) + " is outside 1.." + std::to_string(scene::kMaxDepth));
+        fail("max depth " + std::to_string(o.max_depth) + " is outside 1.." +
+             std::to_string(scene::kMaxDepth));
     if (!std::isfinite(o.time)) fail("time is not finite");
     const Region& r = o.region;
     if (!(r.x0 == 0 && r.y0 == 0 && r.x1 == 0 && r.y1 == 0) &&
         (r.empty() || r.x0 < 0 || r.y0 < 0 || r.x1 > o.width || r.y1 > o.height))
-        fail("tile " + std::to_string(r.x0) + "," + std::to_string(r.y0) + "," + std::to_string(r.x1) +
-             "," + std::to_string(r.y1) + " is empty or outside the " + std::to_string(o.width) + "x" +
+        fail("tile " + std::to_string(r.x0) + "," + std::to_string(r.y0) + "," +
+             std::to_string(r.x1) + "," + std::to_string(r.y1) +
+             " is empty or outside the " + std::to_string(o.width) + "x" +
              std::to_string(o.height) + " frame");
     // Whole-task limits: memory for the pixel buffers (44 bytes a pixel) and total work,
     // so a request cannot exhaust the worker or run for years.
     const bool full = r.x0 == 0 && r.y0 == 0 && r.x1 == 0 && r.y1 == 0;
-    const long long pixels = full ? 1LL * o.width * o.height : 1LL * r.width() * r.height();
+    const long long pixels =
+        full ? 1LL * o.width * o.height : 1LL * r.width() * r.height();
     if (pixels > kMaxTaskPixels)
-        fail(std::to_string(pixels) + " pixels in one task (limit " + std::to_string(kMaxTaskPixels) +
-             "): split the frame into tiles");
+        fail(std::to_string(pixels) + " pixels in one task (limit " +
+             std::to_string(kMaxTaskPixels) + "): split the frame into tiles");
     if (pixels * o.spp > kMaxTaskSamples)
-        fail(std::to_string(pixels) + " pixels x " + std::to_string(o.spp) + " spp exceeds " +
-             std::to_string(kMaxTaskSamples) + " samples in one task");
+        fail(std::to_string(pixels) + " pixels x " + std::to_string(o.spp) +
+             " spp exceeds " + std::to_string(kMaxTaskSamples) + " samples in one task");
 }
 
 RenderScene::RenderScene(const scene::Scene& scene, const RenderOptions& options) {
-    const scene::FrameState frame = scene::evaluate(scene, static_cast<float>(options.time));
-    for (const auto& t : scene.textures) textures.push_back({t.path.string(), t.repeat_s, t.repeat_t});
+    const scene::FrameState frame =
+        scene::evaluate(scene, static_cast<float>(options.time));
+    for (const auto& t : scene.textures)
+        textures.push_back({t.path.string(), t.repeat_s, t.repeat_t});
     for (const auto& m : scene.materials) {
         MaterialView v{};
         v.base_color = V3(m.base_color[0], m.base_color[1], m.base_color[2]);
@@ -86,10 +102,11 @@ RenderScene::RenderScene(const scene::Scene& scene, const RenderOptions& options
         materials.push_back(v);
     }
     for (const auto& m : scene.meshes)
-        meshes.push_back(MeshView{m.positions.data(), m.normals.empty() ? nullptr : m.normals.data(),
-                                  m.uvs.empty() ? nullptr : m.uvs.data(),
-                                  m.tangents.empty() ? nullptr : m.tangents.data(), m.indices.data(),
-                                  static_cast<std::uint32_t>(m.triangle_count()), m.material});
+        meshes.push_back(
+            MeshView{m.positions.data(), m.normals.empty() ? nullptr : m.normals.data(),
+                     m.uvs.empty() ? nullptr : m.uvs.data(),
+                     m.tangents.empty() ? nullptr : m.tangents.data(), m.indices.data(),
+                     static_cast<std::uint32_t>(m.triangle_count()), m.material});
     build_instances(scene, frame);
     build_camera(scene, frame, options);
     build_lights(scene, frame);
@@ -101,11 +118,21 @@ RenderScene::RenderScene(const scene::Scene& scene, const RenderOptions& options
         const float lum = std::max(0.0f, luminance(l.radiance));
         float w = 0;
         switch (l.type) {
-            case LightType::point: w = 4 * kPi * lum; break;
-            case LightType::spot: w = 2 * kPi * (1 - 0.5f * (l.cos_inner + l.cos_outer)) * lum; break;
-            case LightType::directional: w = kPi * radius * radius * lum; break;
-            case LightType::triangle: w = kPi * l.area * lum; break;
-            case LightType::environment: w = 4 * kPi * kPi * radius * radius * lum; break;
+            case LightType::point:
+                w = 4 * kPi * lum;
+                break;
+            case LightType::spot:
+                w = 2 * kPi * (1 - 0.5f * (l.cos_inner + l.cos_outer)) * lum;
+                break;
+            case LightType::directional:
+                w = kPi * radius * radius * lum;
+                break;
+            case LightType::triangle:
+                w = kPi * l.area * lum;
+                break;
+            case LightType::environment:
+                w = 4 * kPi * kPi * radius * radius * lum;
+                break;
         }
         weight.push_back(std::isfinite(w) ? w : 0.0f);
         total += weight.back();
@@ -116,7 +143,8 @@ RenderScene::RenderScene(const scene::Scene& scene, const RenderOptions& options
     if (total > 0) light_cdf.back() = 1.0f;
 }
 
-void RenderScene::build_instances(const scene::Scene& scene, const scene::FrameState& frame) {
+void RenderScene::build_instances(const scene::Scene& scene,
+                                  const scene::FrameState& frame) {
     V3 lo(1e30f), hi(-1e30f);
     for (const auto& mi : frame.meshes) {
         const scene::Mesh& m = scene.meshes[mi.mesh];
@@ -142,7 +170,8 @@ void RenderScene::build_instances(const scene::Scene& scene, const scene::FrameS
         const MeshView& mv = meshes[inst.mesh];
         inst.light_offset = -1;
         for (std::size_t v = 0; v < m.vertex_count(); ++v) {
-            const V3 p = inst.to_world.point(V3(mv.positions[3 * v], mv.positions[3 * v + 1], mv.positions[3 * v + 2]));
+            const V3 p = inst.to_world.point(V3(
+                mv.positions[3 * v], mv.positions[3 * v + 1], mv.positions[3 * v + 2]));
             lo = vmin(lo, p);
             hi = vmax(hi, p);
         }
@@ -167,14 +196,16 @@ void RenderScene::build_camera(const scene::Scene& scene, const scene::FrameStat
     camera.right = normalize(cross(camera.forward, up));
     camera.up = cross(camera.right, camera.forward);
     if (!(std::isfinite(camera.right.x) && length(cross(camera.forward, up)) > 1e-8f))
-        throw RenderError(scene.source.string() + ": camera '" + c.name + "' has a degenerate transform");
+        throw RenderError(scene.source.string() + ": camera '" + c.name +
+                          "' has a degenerate transform");
     camera.tan_half_fov_y = std::tan(0.5f * c.yfov);
     camera.aspect = static_cast<float>(options.width) / options.height;
     camera.width = options.width;
     camera.height = options.height;
 }
 
-void RenderScene::build_lights(const scene::Scene& scene, const scene::FrameState& frame) {
+void RenderScene::build_lights(const scene::Scene& scene,
+                               const scene::FrameState& frame) {
     for (const auto& li : frame.lights) {
         const scene::Light& l = scene.lights[li.light];
         LightView v{};
@@ -184,7 +215,7 @@ void RenderScene::build_lights(const scene::Scene& scene, const scene::FrameStat
         v.instance = v.primitive = -1;
         v.cos_inner = std::cos(l.inner_cone);
         v.cos_outer = std::cos(l.outer_cone);
-        v.type = l.type == scene::Light::Type::point ? LightType::point
+        v.type = l.type == scene::Light::Type::point  ? LightType::point
                  : l.type == scene::Light::Type::spot ? LightType::spot
                                                       : LightType::directional;
         lights.push_back(v);
@@ -198,7 +229,9 @@ void RenderScene::build_lights(const scene::Scene& scene, const scene::FrameStat
         for (std::uint32_t t = 0; t < m.triangle_count; ++t) {
             auto p = [&](int k) {
                 const std::uint32_t idx = m.indices[3 * t + k];
-                return inst.to_world.point(V3(m.positions[3 * idx], m.positions[3 * idx + 1], m.positions[3 * idx + 2]));
+                return inst.to_world.point(V3(m.positions[3 * idx],
+                                              m.positions[3 * idx + 1],
+                                              m.positions[3 * idx + 2]));
             };
             LightView v{};
             v.type = LightType::triangle;
@@ -219,13 +252,14 @@ void RenderScene::build_environment(const scene::Scene& scene) {
     if (!e.map.empty()) {
         OIIO::ImageBuf buf(e.map.string());
         if (!buf.read(0, 0, true, OIIO::TypeDesc::FLOAT) || buf.has_error())
-            throw RenderError(scene.source.string() + ": cannot read environment map " + e.map.string() +
-                              ": " + buf.geterror());
+            throw RenderError(scene.source.string() + ": cannot read environment map " +
+                              e.map.string() + ": " + buf.geterror());
         const int w = buf.spec().width, h = buf.spec().height, nc = buf.spec().nchannels;
         if (w < 1 || h < 1 || static_cast<long long>(w) * h > (1LL << 28))
             throw RenderError(e.map.string() + ": environment map size is unusable");
         std::vector<float> px(static_cast<std::size_t>(w) * h * nc);
-        buf.get_pixels(OIIO::ROI(0, w, 0, h, 0, 1, 0, nc), OIIO::TypeDesc::FLOAT, px.data());
+        buf.get_pixels(OIIO::ROI(0, w, 0, h, 0, 1, 0, nc), OIIO::TypeDesc::FLOAT,
+                       px.data());
         env_map.resize(static_cast<std::size_t>(w) * h * 3);
         for (std::size_t i = 0; i < static_cast<std::size_t>(w) * h; ++i)
             for (int c = 0; c < 3; ++c) {
@@ -248,14 +282,17 @@ void RenderScene::build_environment(const scene::Scene& scene) {
                 acc += l * s;
                 row[x + 1] = static_cast<float>(acc);
             }
-            for (int x = 1; x <= w; ++x) row[x] = acc > 0 ? static_cast<float>(row[x] / acc) : float(x) / w;
+            for (int x = 1; x <= w; ++x)
+                row[x] = acc > 0 ? static_cast<float>(row[x] / acc) : float(x) / w;
             row[w] = 1.0f;
             row_sum[y] = acc;
             total += acc;
         }
         double run = 0;
         for (int y = 0; y < h; ++y)
-            env_marginal[y + 1] = total > 0 ? static_cast<float>((run += row_sum[y]) / total) : float(y + 1) / h;
+            env_marginal[y + 1] = total > 0
+                                      ? static_cast<float>((run += row_sum[y]) / total)
+                                      : float(y + 1) / h;
         env_marginal[h] = 1.0f;
         env.map = env_map.data();
         env.width = w;
@@ -264,7 +301,8 @@ void RenderScene::build_environment(const scene::Scene& scene) {
         env.conditional_cdf = env_conditional.data();
         env.integral = static_cast<float>(total);
         // Average radiance over the sphere: sum(L sin) * (2 pi^2 / (w h)) / (4 pi).
-        const float avg = static_cast<float>(lum_sum * (2.0 * kPi * kPi / (double(w) * h)) / (4.0 * kPi));
+        const float avg = static_cast<float>(
+            lum_sum * (2.0 * kPi * kPi / (double(w) * h)) / (4.0 * kPi));
         average = V3(avg);
     }
     if (is_black(average * e.intensity)) return;

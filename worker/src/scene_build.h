@@ -18,7 +18,7 @@ struct TextureSource {
 };
 
 class RenderScene {
-public:
+  public:
     // Keeps pointers into `scene`, which must outlive this object.
     RenderScene(const scene::Scene& scene, const RenderOptions& options);
 
@@ -39,8 +39,9 @@ public:
     // A view whose pointers refer to this object's (host) vectors.
     SceneView view() const;
 
-private:
-    std::deque<std::vector<float>> deformed_;  // skinned vertex data; deque keeps addresses
+  private:
+    std::deque<std::vector<float>>
+        deformed_;  // skinned vertex data; deque keeps addresses
 
     void build_instances(const scene::Scene& scene, const scene::FrameState& frame);
     void build_camera(const scene::Scene& scene, const scene::FrameState& frame,

@@ -1,11 +1,12 @@
 // farm-render PROJECT_DIR_OR_SCENE --frame N [--tile x0,y0,x1,y1] [--spp N] [--res WxH]
-//             [--depth N] [--camera NAME] [--device auto|cpu|cuda] -o out.exr [--png p.png]
+//             [--depth N] [--camera NAME] [--device auto|cpu|cuda] -o out.exr [--png
+//             p.png]
 // Renders one frame (or one tile) to EXR; prints progress and a summary line.
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <unistd.h>
 
 #include "farm/render/output.h"
 #include "farm/render/render.h"
@@ -14,7 +15,8 @@
 
 namespace {
 
-std::vector<int> parse_ints(const std::string& s, char sep, std::size_t count, const char* what) {
+std::vector<int> parse_ints(const std::string& s, char sep, std::size_t count,
+                            const char* what) {
     std::vector<int> out;
     std::size_t pos = 0;
     while (pos <= s.size()) {
@@ -29,12 +31,14 @@ std::vector<int> parse_ints(const std::string& s, char sep, std::size_t count, c
         }
         if (used != part.size() || part.empty() || v < -1000000000LL || v > 1000000000LL)
             throw farm::render::RenderError(std::string(what) + " '" + s + "' is not " +
-                                            std::to_string(count) + " integers separated by '" + sep + "'");
+                                            std::to_string(count) +
+                                            " integers separated by '" + sep + "'");
         out.push_back(static_cast<int>(v));
         pos = next + 1;
     }
     if (out.size() != count)
-        throw farm::render::RenderError(std::string(what) + " '" + s + "' needs " + std::to_string(count) + " values");
+        throw farm::render::RenderError(std::string(what) + " '" + s + "' needs " +
+                                        std::to_string(count) + " values");
     return out;
 }
 
@@ -45,14 +49,19 @@ int main(int argc, char** argv) {
     std::string project, output, png, tile, res, camera, device = "auto";
     int frame = 1, spp = 0, depth = 0;
     bool quiet = false;
-    app.add_option("project", project, "project folder (with render.json), settings .json, or .gltf/.glb")->required();
+    app.add_option("project", project,
+                   "project folder (with render.json), settings .json, or .gltf/.glb")
+        ->required();
     app.add_option("--frame", frame, "frame number (scene time = frame / fps)");
-    app.add_option("--tile", tile, "render only x0,y0,x1,y1 of the frame (pixels, half-open)");
+    app.add_option("--tile", tile,
+                   "render only x0,y0,x1,y1 of the frame (pixels, half-open)");
     app.add_option("--spp", spp, "samples per pixel (overrides the project)");
     app.add_option("--res", res, "resolution WxH (overrides the project)");
     app.add_option("--depth", depth, "max path depth (overrides the project)");
-    app.add_option("--camera", camera, "camera or camera-node name (overrides the project)");
-    app.add_option("--device", device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+    app.add_option("--camera", camera,
+                   "camera or camera-node name (overrides the project)");
+    app.add_option("--device", device, "auto, cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
     app.add_option("-o,--output", output, "output EXR path")->required();
     app.add_option("--png", png, "also write a tone-mapped PNG preview here");
     app.add_flag("-q,--quiet", quiet, "no progress display");
@@ -71,8 +80,11 @@ int main(int argc, char** argv) {
         farm::scene::validate(s, "farm-render");
         const auto t_load = std::chrono::steady_clock::now();
         const farm::scene::Scene scene = farm::scene::load_gltf(s.scene);
-        const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
-        for (const auto& w : scene.warnings) std::fprintf(stderr, "farm-render: warning: %s\n", w.c_str());
+        const double load_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load)
+                .count();
+        for (const auto& w : scene.warnings)
+            std::fprintf(stderr, "farm-render: warning: %s\n", w.c_str());
 
         farm::render::RenderOptions o;
         o.width = s.width;
@@ -102,11 +114,13 @@ int main(int argc, char** argv) {
         if (tty) std::fprintf(stderr, "\n");
         farm::render::write_exr(img, output);
         if (!png.empty()) farm::render::write_png_preview(img, png);
-        std::printf("farm-render: frame %d %dx%d region %d,%d,%d,%d spp %d depth %d on %s: "
-                    "%.3f s render, %.3f s setup, %.3f s load, %llu rays, %.2f Mrays/s -> %s\n",
-                    frame, o.width, o.height, img.region.x0, img.region.y0, img.region.x1, img.region.y1,
-                    o.spp, o.max_depth, st.device.c_str(), st.seconds, st.setup_seconds, load_s,
-                    static_cast<unsigned long long>(st.rays), st.mrays_per_second(), output.c_str());
+        std::printf(
+            "farm-render: frame %d %dx%d region %d,%d,%d,%d spp %d depth %d on %s: "
+            "%.3f s render, %.3f s setup, %.3f s load, %llu rays, %.2f Mrays/s -> %s\n",
+            frame, o.width, o.height, img.region.x0, img.region.y0, img.region.x1,
+            img.region.y1, o.spp, o.max_depth, st.device.c_str(), st.seconds,
+            st.setup_seconds, load_s, static_cast<unsigned long long>(st.rays),
+            st.mrays_per_second(), output.c_str());
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "farm-render: error: %s\n", e.what());

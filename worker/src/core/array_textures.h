@@ -25,7 +25,8 @@ struct ArrayTextures {
         return i < 0 ? 0 : (i >= n ? n - 1 : i);
     }
 
-    // width (the filter footprint in uv units) is ignored: the GPU samples the finest level.
+    // width (the filter footprint in uv units) is ignored: the GPU samples the finest
+    // level.
     FARM_HD void lookup(int id, float u, float v, float width, float* out) const {
         const ArrayTexture& t = textures[id];
         // Texel centres at half-integers, as OpenImageIO does.
@@ -37,13 +38,17 @@ struct ArrayTextures {
         }
         const int x0 = static_cast<int>(fx), y0 = static_cast<int>(fy);
         const float ax = x - fx, ay = y - fy;
-        const int xs[2] = {wrap(x0, t.width, t.repeat_s), wrap(x0 + 1, t.width, t.repeat_s)};
-        const int ys[2] = {wrap(y0, t.height, t.repeat_t), wrap(y0 + 1, t.height, t.repeat_t)};
+        const int xs[2] = {wrap(x0, t.width, t.repeat_s),
+                           wrap(x0 + 1, t.width, t.repeat_s)};
+        const int ys[2] = {wrap(y0, t.height, t.repeat_t),
+                           wrap(y0 + 1, t.height, t.repeat_t)};
         for (int c = 0; c < 4; ++c) {
             auto at = [&](int i, int j) {
-                return t.rgba[(static_cast<long>(ys[j]) * t.width + xs[i]) * 4 + c] * (1.0f / 255.0f);
+                return t.rgba[(static_cast<long>(ys[j]) * t.width + xs[i]) * 4 + c] *
+                       (1.0f / 255.0f);
             };
-            out[c] = (at(0, 0) * (1 - ax) + at(1, 0) * ax) * (1 - ay) + (at(0, 1) * (1 - ax) + at(1, 1) * ax) * ay;
+            out[c] = (at(0, 0) * (1 - ax) + at(1, 0) * ax) * (1 - ay) +
+                     (at(0, 1) * (1 - ax) + at(1, 1) * ax) * ay;
         }
     }
 };

@@ -38,7 +38,8 @@ FARM_HD FARM_INLINE float specular_probability(const BsdfParams& b, float cos_o)
     const float fw = schlick_weight(cos_o);
     const float dielectric = (1.0f - b.metallic) * b.specular * (0.04f + 0.96f * fw);
     const float metal = b.metallic * luminance(b.base + (V3(1.0f) - b.base) * fw);
-    const float diffuse = (1.0f - b.metallic) * luminance(b.base) * (1.0f - 0.04f * b.specular);
+    const float diffuse =
+        (1.0f - b.metallic) * luminance(b.base) * (1.0f - 0.04f * b.specular);
     const float spec = dielectric + metal;
     if (spec <= 0.0f) return 0.0f;
     if (diffuse <= 0.0f) return 1.0f;
@@ -66,8 +67,8 @@ FARM_HD inline V3 bsdf_eval(const BsdfParams& b, V3 wo, V3 wi, float* pdf) {
 }
 
 // Samples wi; returns false when the sample is below the surface. weight = f cos / pdf.
-FARM_HD inline bool bsdf_sample(const BsdfParams& b, V3 wo, float u0, float u1, float u2, V3* wi,
-                                V3* weight, float* pdf) {
+FARM_HD inline bool bsdf_sample(const BsdfParams& b, V3 wo, float u0, float u1, float u2,
+                                V3* wi, V3* weight, float* pdf) {
     if (wo.z <= 0.0f) return false;
     const float ps = specular_probability(b, wo.z);
     if (u0 < ps) {
@@ -81,7 +82,8 @@ FARM_HD inline bool bsdf_sample(const BsdfParams& b, V3 wo, float u0, float u1, 
         float p2 = r * sinf(phi);
         const float s = 0.5f * (1.0f + vh.z);
         p2 = (1.0f - s) * sqrtf(fmaxf(0.0f, 1.0f - p1 * p1)) + s * p2;
-        const V3 nh = t1 * p1 + t2 * p2 + vh * sqrtf(fmaxf(0.0f, 1.0f - p1 * p1 - p2 * p2));
+        const V3 nh =
+            t1 * p1 + t2 * p2 + vh * sqrtf(fmaxf(0.0f, 1.0f - p1 * p1 - p2 * p2));
         const V3 m = normalize(V3(b.alpha * nh.x, b.alpha * nh.y, fmaxf(1e-6f, nh.z)));
         *wi = m * (2.0f * dot(wo, m)) - wo;
     } else {

@@ -9,21 +9,23 @@ namespace farm::render {
 
 struct BvhNode {
     float lo[3], hi[3];
-    int first;  // leaf: first triangle; inner: index of the left child (right = first + 1)
+    int first;  // leaf: first triangle; inner: index of the left child (right = first +
+                // 1)
     int count;  // leaf: triangle count (> 0); inner: 0
 };
 
 struct BvhView {
     const BvhNode* nodes;
-    const float* tris;        // 9 floats per triangle (p0, p1, p2), world space, leaf order
+    const float* tris;  // 9 floats per triangle (p0, p1, p2), world space, leaf order
     const int* tri_instance;  // per triangle, for Hit
     const int* tri_primitive;
 };
 
 // Möller–Trumbore; u, v weight p1 and p2 (Embree's convention).
-FARM_HD FARM_INLINE bool intersect_triangle(const float* t, const Ray& r, float tmax, float* tt, float* uu,
-                                            float* vv) {
-    const V3 p0(t[0], t[1], t[2]), e1 = V3(t[3], t[4], t[5]) - p0, e2 = V3(t[6], t[7], t[8]) - p0;
+FARM_HD FARM_INLINE bool intersect_triangle(const float* t, const Ray& r, float tmax,
+                                            float* tt, float* uu, float* vv) {
+    const V3 p0(t[0], t[1], t[2]), e1 = V3(t[3], t[4], t[5]) - p0,
+                                   e2 = V3(t[6], t[7], t[8]) - p0;
     const V3 pv = cross(r.d, e2);
     const float det = dot(e1, pv);
     if (fabsf(det) < 1e-20f) return false;
@@ -107,7 +109,9 @@ FARM_HD inline bool bvh_trace(const BvhView& b, const Ray& r, Hit* hit, bool any
 
 struct BvhTracer {
     BvhView bvh;
-    FARM_HD bool intersect(const Ray& r, Hit& h) const { return bvh_trace(bvh, r, &h, false); }
+    FARM_HD bool intersect(const Ray& r, Hit& h) const {
+        return bvh_trace(bvh, r, &h, false);
+    }
     FARM_HD bool occluded(const Ray& r) const {
         Hit h;
         return bvh_trace(bvh, r, &h, true);

@@ -1,5 +1,6 @@
-// FARM_HD marks code shared by the CPU backend and the CUDA kernels (pbrt's PBRT_CPU_GPU):
-// under nvcc it is __host__ __device__, for the host compiler it is nothing.
+// FARM_HD marks code shared by the CPU backend and the CUDA kernels (pbrt's
+// PBRT_CPU_GPU): under nvcc it is __host__ __device__, for the host compiler it is
+// nothing.
 #pragma once
 
 #if defined(__CUDACC__)

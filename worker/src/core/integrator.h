@@ -35,21 +35,24 @@ FARM_HD FARM_INLINE float power_heuristic(float a, float b) {
 
 // footprint: width of the ray cone at the hit, in world units (0 = finest texels).
 template <class Tex>
-FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf, float footprint) {
+FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf,
+                      float footprint) {
     Shading sh;
     const float uv_width = sf.world_per_uv > 0 ? footprint / sf.world_per_uv : 0.0f;
     MaterialView m;
     if (sf.material >= 0) {
         m = s.materials[sf.material];
     } else {  // glTF default material: white, fully metallic and rough (per the spec)
-        m = MaterialView{V3(1.0f), 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, V3(0.0f), -1, -1, -1, -1, 0};
+        m = MaterialView{V3(1.0f), 1.0f, 1.0f, 1.0f, 1.0f, 1.0f,
+                         V3(0.0f), -1,   -1,   -1,   -1,   0};
     }
     V3 base = m.base_color;
     float metallic = m.metallic, roughness = m.roughness;
     if (m.base_color_tex >= 0) {
         float c[4];
         tex.lookup(m.base_color_tex, sf.u, sf.v, uv_width, c);
-        base = base * V3(srgb_to_linear(c[0]), srgb_to_linear(c[1]), srgb_to_linear(c[2]));
+        base =
+            base * V3(srgb_to_linear(c[0]), srgb_to_linear(c[1]), srgb_to_linear(c[2]));
     }
     if (m.metallic_roughness_tex >= 0) {  // glTF: G = roughness, B = metallic (linear)
         float c[4];
@@ -61,7 +64,8 @@ FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf, flo
     if (m.emissive_tex >= 0 && !is_black(m.emissive)) {
         float c[4];
         tex.lookup(m.emissive_tex, sf.u, sf.v, uv_width, c);
-        sh.emission = sh.emission * V3(srgb_to_linear(c[0]), srgb_to_linear(c[1]), srgb_to_linear(c[2]));
+        sh.emission = sh.emission * V3(srgb_to_linear(c[0]), srgb_to_linear(c[1]),
+                                       srgb_to_linear(c[2]));
     }
     sh.n = sf.ns;
     if (m.normal_tex >= 0) {
@@ -69,20 +73,24 @@ FARM_HD Shading shade(const SceneView& s, const Tex& tex, const Surface& sf, flo
         tex.lookup(m.normal_tex, sf.u, sf.v, uv_width, c);
         const V3 t = normalize(sf.dpdu - sf.ns * dot(sf.ns, sf.dpdu));
         const V3 b = cross(sf.ns, t) * sf.tangent_sign;
-        const V3 tn((c[0] * 2 - 1) * m.normal_scale, (c[1] * 2 - 1) * m.normal_scale, c[2] * 2 - 1);
+        const V3 tn((c[0] * 2 - 1) * m.normal_scale, (c[1] * 2 - 1) * m.normal_scale,
+                    c[2] * 2 - 1);
         const V3 n = normalize(t * tn.x + b * tn.y + sf.ns * tn.z);
         if (dot(n, sf.ng) > 0.05f) sh.n = n;  // a map that flips the normal is ignored
     }
     const float r = clampf(roughness, 0.0f, 1.0f);
-    sh.bsdf = BsdfParams{base, clampf(metallic, 0.0f, 1.0f), fmaxf(r * r, 2e-3f), m.specular};
+    sh.bsdf =
+        BsdfParams{base, clampf(metallic, 0.0f, 1.0f), fmaxf(r * r, 2e-3f), m.specular};
     return sh;
 }
 
-// Emitted radiance at a point on a triangle light, seen from direction wo (toward viewer).
+// Emitted radiance at a point on a triangle light, seen from direction wo (toward
+// viewer).
 template <class Tex>
 FARM_HD V3 emission_at(const SceneView& s, const Tex& tex, const Hit& h, V3 ray_dir) {
     const Surface sf = surface_at(s, h, ray_dir);
-    if (!sf.front && !(sf.material >= 0 && s.materials[sf.material].double_sided)) return V3(0.0f);
+    if (!sf.front && !(sf.material >= 0 && s.materials[sf.material].double_sided))
+        return V3(0.0f);
     return shade(s, tex, sf, 0.0f).emission;
 }
 
@@ -95,8 +103,9 @@ FARM_HD FARM_INLINE V3 offset_origin(V3 p, V3 ng, V3 dir) {
 // distance by `spread` radians, set by the pixel size for camera rays and widened by each
 // scattering lobe, and chooses the texture filter width.
 template <class Tracer, class Tex>
-FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& tex, Ray ray,
-                               float pixel_spread, Sampler& rng, int max_depth, unsigned long long& rays) {
+FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& tex,
+                               Ray ray, float pixel_spread, Sampler& rng, int max_depth,
+                               unsigned long long& rays) {
     float cone_width = 0.0f, cone_spread = pixel_spread;
     PixelResult out{V3(0.0f), 0.0f, V3(0.0f), V3(0.0f), 0.0f};
     V3 L(0.0f), beta(1.0f);
@@ -110,7 +119,9 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
                 const V3 le = env_radiance(s.env, ray.d);
                 float w = 1.0f;
                 if (!prev_specular)
-                    w = power_heuristic(prev_pdf, light_select_pdf(s, s.environment_light) * env_pdf(s.env, ray.d));
+                    w = power_heuristic(
+                        prev_pdf,
+                        light_select_pdf(s, s.environment_light) * env_pdf(s.env, ray.d));
                 L += beta * le * w;
             }
             break;
@@ -130,7 +141,8 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
             float w = 1.0f;
             if (!prev_specular) {
                 const float cos_l = fabsf(dot(ray.d, sf.ng));
-                const float lp = light_select_pdf(s, sf.light) * h.t * h.t / fmaxf(cos_l * sf.area, 1e-20f);
+                const float lp = light_select_pdf(s, sf.light) * h.t * h.t /
+                                 fmaxf(cos_l * sf.area, 1e-20f);
                 w = power_heuristic(prev_pdf, lp);
             }
             L += beta * sh.emission * w;
@@ -147,12 +159,14 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
             LightSample ls = sample_light(s, li, sf.p, u1, u2);
             if (ls.pdf > 0 && psel > 0 && dot(ls.wi, sf.ng) > 0) {
                 V3 le = ls.radiance;
-                if (s.lights[li].type == LightType::triangle) le = emission_at(s, tex, ls.point, ls.wi);
+                if (s.lights[li].type == LightType::triangle)
+                    le = emission_at(s, tex, ls.point, ls.wi);
                 float bpdf;
                 const V3 fc = bsdf_eval(sh.bsdf, wo, frame.to_local(ls.wi), &bpdf);
                 if (!is_black(le) && !is_black(fc)) {
                     const V3 o = offset_origin(sf.p, sf.ng, ls.wi);
-                    const float tmax = ls.dist >= 1e29f ? 1e30f : ls.dist * (1.0f - 1e-3f);
+                    const float tmax =
+                        ls.dist >= 1e29f ? 1e30f : ls.dist * (1.0f - 1e-3f);
                     ++rays;
                     if (!tr.occluded(Ray{o, ls.wi, tmax})) {
                         const float lpdf = psel * ls.pdf;
@@ -187,17 +201,20 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
 // All samples of one pixel, accumulated in a fixed order (so results are bit-exact).
 template <class Tracer, class Tex>
 FARM_HD PixelResult render_pixel(const SceneView& s, const Tracer& tr, const Tex& tex,
-                                 const CameraView& cam, unsigned frame, int x, int y, int spp,
-                                 int max_depth, unsigned long long& rays) {
+                                 const CameraView& cam, unsigned frame, int x, int y,
+                                 int spp, int max_depth, unsigned long long& rays) {
     PixelResult acc{V3(0.0f), 0.0f, V3(0.0f), V3(0.0f), 0.0f};
     float depth_hits = 0;
     const float pixel_spread = 2.0f * cam.tan_half_fov_y / cam.height;
     for (int i = 0; i < spp; ++i) {
-        Sampler rng(frame, static_cast<unsigned>(x), static_cast<unsigned>(y), static_cast<unsigned>(i));
+        Sampler rng(frame, static_cast<unsigned>(x), static_cast<unsigned>(y),
+                    static_cast<unsigned>(i));
         const float jx = rng.next(), jy = rng.next();
-        const PixelResult r = trace_path(s, tr, tex, cam.generate(x, y, jx, jy), pixel_spread, rng, max_depth, rays);
+        const PixelResult r = trace_path(s, tr, tex, cam.generate(x, y, jx, jy),
+                                         pixel_spread, rng, max_depth, rays);
         // A NaN or infinite sample would poison the pixel; drop it instead.
-        if (fabsf(r.color.x) + fabsf(r.color.y) + fabsf(r.color.z) <= 3e38f) acc.color += r.color;
+        if (fabsf(r.color.x) + fabsf(r.color.y) + fabsf(r.color.z) <= 3e38f)
+            acc.color += r.color;
         acc.alpha += r.alpha;
         acc.albedo += r.albedo;
         acc.normal += r.normal;

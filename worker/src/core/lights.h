@@ -7,12 +7,12 @@
 namespace farm::render {
 
 struct LightSample {
-    V3 wi;          // direction from the shading point toward the light
-    float dist;     // distance to the light (1e30 for directional / environment)
-    V3 radiance;    // incident radiance (intensity / d^2 for delta lights); 0 = none
-    float pdf;      // solid-angle pdf of wi given this light (1 for delta lights)
+    V3 wi;        // direction from the shading point toward the light
+    float dist;   // distance to the light (1e30 for directional / environment)
+    V3 radiance;  // incident radiance (intensity / d^2 for delta lights); 0 = none
+    float pdf;    // solid-angle pdf of wi given this light (1 for delta lights)
     bool delta;
-    Hit point;      // triangle lights: where on the triangle (emission may be textured)
+    Hit point;  // triangle lights: where on the triangle (emission may be textured)
 };
 
 FARM_HD FARM_INLINE float light_select_pdf(const SceneView& s, int i) {
@@ -24,8 +24,10 @@ FARM_HD FARM_INLINE int find_interval(const float* cdf, int n, float u) {
     int lo = 0, hi = n;
     while (lo + 1 < hi) {
         const int mid = (lo + hi) / 2;
-        if (cdf[mid] <= u) lo = mid;
-        else hi = mid;
+        if (cdf[mid] <= u)
+            lo = mid;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -67,7 +69,8 @@ FARM_HD inline float env_pdf(const EnvView& e, V3 d) {
     return p_row * p_col * e.width * e.height / (2.0f * kPi * kPi * sin_theta);
 }
 
-FARM_HD inline LightSample sample_light(const SceneView& s, int li, V3 p, float u1, float u2) {
+FARM_HD inline LightSample sample_light(const SceneView& s, int li, V3 p, float u1,
+                                        float u2) {
     const LightView& l = s.lights[li];
     LightSample ls;
     ls.delta = true;
@@ -83,7 +86,8 @@ FARM_HD inline LightSample sample_light(const SceneView& s, int li, V3 p, float 
             float att = 1.0f;
             if (l.type == LightType::spot) {  // glTF spot falloff: a squared linear ramp
                 const float c = dot(-ls.wi, l.direction);
-                att = clampf((c - l.cos_outer) / fmaxf(l.cos_inner - l.cos_outer, 1e-4f), 0.0f, 1.0f);
+                att = clampf((c - l.cos_outer) / fmaxf(l.cos_inner - l.cos_outer, 1e-4f),
+                             0.0f, 1.0f);
                 att *= att;
             }
             ls.radiance = l.radiance * (att / d2);
@@ -99,10 +103,12 @@ FARM_HD inline LightSample sample_light(const SceneView& s, int li, V3 p, float 
             const MeshView& m = s.meshes[inst.mesh];
             const std::uint32_t* idx = m.indices + 3 * l.primitive;
             auto pos = [&](std::uint32_t i) {
-                return inst.to_world.point(V3(m.positions[3 * i], m.positions[3 * i + 1], m.positions[3 * i + 2]));
+                return inst.to_world.point(V3(m.positions[3 * i], m.positions[3 * i + 1],
+                                              m.positions[3 * i + 2]));
             };
             const V3 p0 = pos(idx[0]), p1 = pos(idx[1]), p2 = pos(idx[2]);
-            const float su = sqrtf(u1), b1 = 1.0f - su, bu = u2 * su;  // uniform on the triangle
+            const float su = sqrtf(u1), b1 = 1.0f - su,
+                        bu = u2 * su;  // uniform on the triangle
             const float bv = 1.0f - b1 - bu;
             // Barycentrics as Hit stores them: p = (1-u-v) p0 + u p1 + v p2.
             const V3 q = p0 * b1 + p1 * bu + p2 * bv;
@@ -121,7 +127,8 @@ FARM_HD inline LightSample sample_light(const SceneView& s, int li, V3 p, float 
                 return ls;
             }
             ls.pdf = d2 / (fabsf(cos_l) * l.area);
-            ls.radiance = V3(1.0f);  // the caller evaluates the (textured) emission at point
+            ls.radiance =
+                V3(1.0f);  // the caller evaluates the (textured) emission at point
             return ls;
         }
         case LightType::environment: {
@@ -129,19 +136,22 @@ FARM_HD inline LightSample sample_light(const SceneView& s, int li, V3 p, float 
             ls.dist = 1e30f;
             const EnvView& e = s.env;
             if (!e.map) {  // uniform sphere
-                const float z = 1.0f - 2.0f * u1, r = sqrtf(fmaxf(0.0f, 1.0f - z * z)), phi = 2.0f * kPi * u2;
+                const float z = 1.0f - 2.0f * u1, r = sqrtf(fmaxf(0.0f, 1.0f - z * z)),
+                            phi = 2.0f * kPi * u2;
                 ls.wi = V3(r * cosf(phi), z, r * sinf(phi));
                 ls.pdf = 1.0f / (4.0f * kPi);
                 ls.radiance = e.color * e.intensity;
                 return ls;
             }
-            const int y = find_interval(e.marginal_cdf, e.height, u1 * e.marginal_cdf[e.height]);
+            const int y =
+                find_interval(e.marginal_cdf, e.height, u1 * e.marginal_cdf[e.height]);
             const float* row = e.conditional_cdf + static_cast<long>(y) * (e.width + 1);
             const int x = find_interval(row, e.width, u2 * row[e.width]);
             // Continuous position inside the chosen texel keeps the estimate unbiased.
             const float fy = (u1 * e.marginal_cdf[e.height] - e.marginal_cdf[y]) /
                              fmaxf(e.marginal_cdf[y + 1] - e.marginal_cdf[y], 1e-20f);
-            const float fx = (u2 * row[e.width] - row[x]) / fmaxf(row[x + 1] - row[x], 1e-20f);
+            const float fx =
+                (u2 * row[e.width] - row[x]) / fmaxf(row[x + 1] - row[x], 1e-20f);
             ls.wi = env_direction((x + clampf(fx, 0.0f, 0.999f)) / e.width,
                                   (y + clampf(fy, 0.0f, 0.999f)) / e.height);
             ls.pdf = env_pdf(e, ls.wi);

@@ -20,17 +20,21 @@ FARM_HD FARM_INLINE std::uint32_t hash32(std::uint32_t x) {
 }
 
 class Sampler {
-public:
-    FARM_HD Sampler(std::uint32_t frame, std::uint32_t px, std::uint32_t py, std::uint32_t sample)
-        : seed_(hash32(hash32(hash32(hash32(frame * 0x9e3779b9U) ^ px) ^ (py * 0x85ebca6bU)) ^ sample)),
+  public:
+    FARM_HD Sampler(std::uint32_t frame, std::uint32_t px, std::uint32_t py,
+                    std::uint32_t sample)
+        : seed_(hash32(
+              hash32(hash32(hash32(frame * 0x9e3779b9U) ^ px) ^ (py * 0x85ebca6bU)) ^
+              sample)),
           dim_(0) {}
     // Uniform in [0, 1): 24 random bits, so the result is never 1.0f.
     FARM_HD float next() {
-        const std::uint32_t h = hash32(seed_ ^ hash32(dim_++ * 0x27d4eb2dU + 0x165667b1U));
+        const std::uint32_t h =
+            hash32(seed_ ^ hash32(dim_++ * 0x27d4eb2dU + 0x165667b1U));
         return static_cast<float>(h >> 8) * (1.0f / 16777216.0f);
     }
 
-private:
+  private:
     std::uint32_t seed_, dim_;
 };
 

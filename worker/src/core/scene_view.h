@@ -23,7 +23,8 @@ struct InstanceView {
     Xform to_world;
     Xform normal_to_world;  // inverse transpose (translation unused)
     int mesh;
-    int light_offset;  // index of this instance's first triangle light, -1 if not emissive
+    int light_offset;  // index of this instance's first triangle light, -1 if not
+                       // emissive
 };
 
 struct MaterialView {
@@ -50,9 +51,9 @@ struct LightView {
 // Equirectangular environment (+Y up, u = 0 at -X going toward +Z... see lights.h) with
 // a 2D sampling distribution over luminance * sin(theta).
 struct EnvView {
-    V3 color;           // used when map is null
+    V3 color;  // used when map is null
     float intensity;
-    const float* map;   // rgb, width * height
+    const float* map;  // rgb, width * height
     int width, height;
     const float* marginal_cdf;     // height + 1 entries
     const float* conditional_cdf;  // height * (width + 1)

@@ -13,7 +13,7 @@
 namespace farm::render {
 
 class EmbreeTracer {
-public:
+  public:
     explicit EmbreeTracer(const RenderScene& scene);
     ~EmbreeTracer();
     EmbreeTracer(const EmbreeTracer&) = delete;
@@ -64,7 +64,7 @@ public:
         return r.tfar < 0.0f;  // Embree sets tfar to -inf on a hit
     }
 
-private:
+  private:
     RTCDevice device_ = nullptr;
     RTCScene top_ = nullptr;
     std::vector<RTCScene> mesh_scenes_;

@@ -11,7 +11,7 @@
 namespace farm::render {
 
 class OiioTextures {
-public:
+  public:
     // Opens every texture once up front so a missing or corrupt file is reported by
     // name before rendering starts. Throws RenderError.
     explicit OiioTextures(const std::vector<TextureSource>& textures);
@@ -24,7 +24,7 @@ public:
     // are built on demand. A failed lookup returns white rather than stopping the frame.
     void lookup(int texture, float u, float v, float width, float* rgba) const;
 
-private:
+  private:
     OIIO::TextureSystem* ts_;
     std::vector<OIIO::TextureSystem::TextureHandle*> handles_;
     std::vector<OIIO::TextureOpt> options_;

@@ -35,7 +35,8 @@ FlatBvh build_bvh(const RenderScene& scene) {
         for (std::uint32_t t = 0; t < m.triangle_count; ++t) {
             for (int k = 0; k < 3; ++k) {
                 const std::uint32_t v = m.indices[3 * t + k];
-                const V3 p = inst.to_world.point(V3(m.positions[3 * v], m.positions[3 * v + 1], m.positions[3 * v + 2]));
+                const V3 p = inst.to_world.point(V3(
+                    m.positions[3 * v], m.positions[3 * v + 1], m.positions[3 * v + 2]));
                 world.insert(world.end(), {p.x, p.y, p.z});
             }
             inst_of.push_back(static_cast<int>(i));
@@ -46,19 +47,24 @@ FlatBvh build_bvh(const RenderScene& scene) {
     std::vector<Prim> prims(n);
     for (int i = 0; i < n; ++i) {
         Box b;
-        for (int k = 0; k < 3; ++k) b.grow(V3(world[9 * i + 3 * k], world[9 * i + 3 * k + 1], world[9 * i + 3 * k + 2]));
+        for (int k = 0; k < 3; ++k)
+            b.grow(V3(world[9 * i + 3 * k], world[9 * i + 3 * k + 1],
+                      world[9 * i + 3 * k + 2]));
         prims[i] = {b, (b.lo + b.hi) * 0.5f, i};
     }
     FlatBvh out;
     out.nodes.reserve(std::max(1, 2 * n));
     out.nodes.push_back(BvhNode{{0, 0, 0}, {0, 0, 0}, 0, 0});
-    struct Task { int node, begin, end, depth; };
+    struct Task {
+        int node, begin, end, depth;
+    };
     std::vector<Task> stack{{0, 0, n, 0}};
     while (!stack.empty()) {
         const Task t = stack.back();
         stack.pop_back();
         Box bounds, cb;
-        for (int i = t.begin; i < t.end; ++i) bounds.grow(prims[i].box), cb.grow(prims[i].centroid);
+        for (int i = t.begin; i < t.end; ++i)
+            bounds.grow(prims[i].box), cb.grow(prims[i].centroid);
         BvhNode& node = out.nodes[t.node];
         for (int a = 0; a < 3; ++a) node.lo[a] = bounds.lo[a], node.hi[a] = bounds.hi[a];
         const int count = t.end - t.begin;
@@ -71,11 +77,14 @@ FlatBvh build_bvh(const RenderScene& scene) {
                 std::array<Box, kBins> bins;
                 std::array<int, kBins> cnt{};
                 for (int i = t.begin; i < t.end; ++i) {
-                    const int b = std::min(kBins - 1, static_cast<int>((prims[i].centroid[a] - cb.lo[a]) / ext * kBins));
+                    const int b = std::min(
+                        kBins - 1, static_cast<int>((prims[i].centroid[a] - cb.lo[a]) /
+                                                    ext * kBins));
                     bins[b].grow(prims[i].box);
                     ++cnt[b];
                 }
-                // Sweep: cost of splitting after bin s = left area * left count + right ...
+                // Sweep: cost of splitting after bin s = left area * left count + right
+                // ...
                 std::array<float, kBins> left_cost{};
                 Box acc;
                 int c = 0;
@@ -95,7 +104,8 @@ FlatBvh build_bvh(const RenderScene& scene) {
             }
         }
         if (best_axis < 0 && count > kMaxLeaf * 8 && t.depth < kMaxDepth) {
-            best_axis = 0;  // SAH found nothing (identical centroids): split in the middle
+            best_axis =
+                0;  // SAH found nothing (identical centroids): split in the middle
             best_split = -1;
         }
         if (best_axis < 0) {
@@ -109,9 +119,15 @@ FlatBvh build_bvh(const RenderScene& scene) {
         } else {
             const int a = best_axis;
             const float ext = cb.hi[a] - cb.lo[a];
-            mid = static_cast<int>(std::partition(prims.begin() + t.begin, prims.begin() + t.end, [&](const Prim& p) {
-                      return std::min(kBins - 1, static_cast<int>((p.centroid[a] - cb.lo[a]) / ext * kBins)) < best_split;
-                  }) - prims.begin());
+            mid = static_cast<int>(
+                std::partition(
+                    prims.begin() + t.begin, prims.begin() + t.end,
+                    [&](const Prim& p) {
+                        return std::min(kBins - 1,
+                                        static_cast<int>((p.centroid[a] - cb.lo[a]) /
+                                                         ext * kBins)) < best_split;
+                    }) -
+                prims.begin());
             if (mid == t.begin || mid == t.end) mid = t.begin + count / 2;
         }
         const int left = static_cast<int>(out.nodes.size());
@@ -127,11 +143,13 @@ FlatBvh build_bvh(const RenderScene& scene) {
     out.tri_primitive.resize(n);
     for (int i = 0; i < n; ++i) {
         const int src = prims[i].index;
-        std::copy(world.begin() + 9 * src, world.begin() + 9 * src + 9, out.tris.begin() + 9 * i);
+        std::copy(world.begin() + 9 * src, world.begin() + 9 * src + 9,
+                  out.tris.begin() + 9 * i);
         out.tri_instance[i] = inst_of[src];
         out.tri_primitive[i] = prim_of[src];
     }
-    if (n == 0) {  // empty scene: one leaf holding a degenerate triangle that nothing hits
+    if (n ==
+        0) {  // empty scene: one leaf holding a degenerate triangle that nothing hits
         out.nodes[0] = BvhNode{{0, 0, 0}, {0, 0, 0}, 0, 1};
         out.tris.assign(9, 0.0f);
         out.tri_instance.assign(1, 0);

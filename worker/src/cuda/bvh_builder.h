@@ -13,7 +13,9 @@ struct FlatBvh {
     std::vector<BvhNode> nodes;
     std::vector<float> tris;
     std::vector<int> tri_instance, tri_primitive;
-    BvhView view() const { return {nodes.data(), tris.data(), tri_instance.data(), tri_primitive.data()}; }
+    BvhView view() const {
+        return {nodes.data(), tris.data(), tri_instance.data(), tri_primitive.data()};
+    }
 };
 
 FlatBvh build_bvh(const RenderScene& scene);

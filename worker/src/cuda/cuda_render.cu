@@ -19,16 +19,17 @@
 namespace farm::render {
 namespace {
 
-#define CUDA_CHECK(call)                                                                      \
-    do {                                                                                      \
-        const cudaError_t err_ = (call);                                                      \
-        if (err_ != cudaSuccess)                                                              \
-            throw RenderError(std::string("CUDA: ") + #call + ": " + cudaGetErrorString(err_)); \
+#define CUDA_CHECK(call)                                             \
+    do {                                                             \
+        const cudaError_t err_ = (call);                             \
+        if (err_ != cudaSuccess)                                     \
+            throw RenderError(std::string("CUDA: ") + #call + ": " + \
+                              cudaGetErrorString(err_));             \
     } while (0)
 
 // Device allocations freed when the render ends, on success or error.
 class DeviceArena {
-public:
+  public:
     ~DeviceArena() {
         for (void* p : blocks_) cudaFree(p);
     }
@@ -38,13 +39,16 @@ public:
         void* p = nullptr;
         CUDA_CHECK(cudaMalloc(&p, count * sizeof(T)));
         blocks_.push_back(p);
-        if (data) CUDA_CHECK(cudaMemcpy(p, data, count * sizeof(T), cudaMemcpyHostToDevice));
+        if (data)
+            CUDA_CHECK(cudaMemcpy(p, data, count * sizeof(T), cudaMemcpyHostToDevice));
         return static_cast<T*>(p);
     }
     template <class T>
-    T* upload(const std::vector<T>& v) { return upload(v.data(), v.size()); }
+    T* upload(const std::vector<T>& v) {
+        return upload(v.data(), v.size());
+    }
 
-private:
+  private:
     std::vector<void*> blocks_;
 };
 
@@ -53,15 +57,18 @@ struct Outputs {
     unsigned long long* rays;
 };
 
-__global__ void render_kernel(SceneView s, BvhView bvh, ArrayTextures tex, CameraView cam, Region region,
-                              int row0, int row1, unsigned frame, int spp, int max_depth, Outputs out) {
+__global__ void render_kernel(SceneView s, BvhView bvh, ArrayTextures tex, CameraView cam,
+                              Region region, int row0, int row1, unsigned frame, int spp,
+                              int max_depth, Outputs out) {
     const int x = region.x0 + blockIdx.x * blockDim.x + threadIdx.x;
     const int y = row0 + blockIdx.y * blockDim.y + threadIdx.y;
     if (x >= region.x1 || y >= row1) return;
     unsigned long long rays = 0;
     const BvhTracer tracer{bvh};
-    const PixelResult p = render_pixel(s, tracer, tex, cam, frame, x, y, spp, max_depth, rays);
-    const long i = static_cast<long>(y - region.y0) * (region.x1 - region.x0) + (x - region.x0);
+    const PixelResult p =
+        render_pixel(s, tracer, tex, cam, frame, x, y, spp, max_depth, rays);
+    const long i =
+        static_cast<long>(y - region.y0) * (region.x1 - region.x0) + (x - region.x0);
     out.rgba[i * 4 + 0] = p.color.x;
     out.rgba[i * 4 + 1] = p.color.y;
     out.rgba[i * 4 + 2] = p.color.z;
@@ -83,8 +90,8 @@ bool cuda_device_present() {
     return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
 }
 
-Image render_cuda(const RenderScene& scene, const RenderOptions& options, const Region& region,
-                  RenderStats& stats) {
+Image render_cuda(const RenderScene& scene, const RenderOptions& options,
+                  const Region& region, RenderStats& stats) {
     const auto t0 = std::chrono::steady_clock::now();
     // The path loop, BVH stack and shading locals need more than the default 1 KiB stack.
     CUDA_CHECK(cudaDeviceSetLimit(cudaLimitStackSize, 8192));
@@ -93,7 +100,8 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options, const 
     std::vector<MeshView> meshes = scene.meshes;
     for (MeshView& m : meshes) {
         std::uint32_t nv = 0;
-        for (std::uint32_t k = 0; k < 3 * m.triangle_count; ++k) nv = std::max(nv, m.indices[k] + 1);
+        for (std::uint32_t k = 0; k < 3 * m.triangle_count; ++k)
+            nv = std::max(nv, m.indices[k] + 1);
         m.positions = arena.upload(m.positions, 3 * nv);
         m.normals = m.normals ? arena.upload(m.normals, 3 * nv) : nullptr;
         m.uvs = m.uvs ? arena.upload(m.uvs, 2 * nv) : nullptr;
@@ -114,12 +122,13 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options, const 
     std::vector<ArrayTexture> textures;
     for (const TextureSource& src : scene.textures) {
         const BakedTexture b = bake_texture(src);
-        textures.push_back(ArrayTexture{arena.upload(b.rgba), b.width, b.height, src.repeat_s, src.repeat_t});
+        textures.push_back(ArrayTexture{arena.upload(b.rgba), b.width, b.height,
+                                        src.repeat_s, src.repeat_t});
     }
     const ArrayTextures tex{arena.upload(textures)};
     const FlatBvh flat = build_bvh(scene);
-    const BvhView bvh{arena.upload(flat.nodes), arena.upload(flat.tris), arena.upload(flat.tri_instance),
-                      arena.upload(flat.tri_primitive)};
+    const BvhView bvh{arena.upload(flat.nodes), arena.upload(flat.tris),
+                      arena.upload(flat.tri_instance), arena.upload(flat.tri_primitive)};
     Image img = make_image(region, options.width, options.height);
     const std::size_t n = static_cast<std::size_t>(region.width()) * region.height();
     Outputs out{arena.upload<float>(nullptr, 4 * n), arena.upload<float>(nullptr, 3 * n),
@@ -132,21 +141,30 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options, const 
 
     // Launch in bands of rows so progress can be shown and no launch runs for minutes.
     const dim3 block(16, 8);
-    const int band = std::max(8, static_cast<int>(65536 / std::max(1, options.spp)) / std::max(1, region.width()) * 8);
+    const int band = std::max(8, static_cast<int>(65536 / std::max(1, options.spp)) /
+                                     std::max(1, region.width()) * 8);
     for (int row0 = region.y0; row0 < region.y1; row0 += band) {
         const int row1 = std::min(region.y1, row0 + band);
-        const dim3 grid((region.width() + block.x - 1) / block.x, (row1 - row0 + block.y - 1) / block.y);
+        const dim3 grid((region.width() + block.x - 1) / block.x,
+                        (row1 - row0 + block.y - 1) / block.y);
         render_kernel<<<grid, block>>>(s, bvh, tex, scene.camera, region, row0, row1,
-                                       static_cast<unsigned>(options.frame), options.spp, options.max_depth, out);
+                                       static_cast<unsigned>(options.frame), options.spp,
+                                       options.max_depth, out);
         CUDA_CHECK(cudaGetLastError());
         CUDA_CHECK(cudaDeviceSynchronize());
-        if (options.progress) options.progress(static_cast<double>(row1 - region.y0) / region.height());
+        if (options.progress)
+            options.progress(static_cast<double>(row1 - region.y0) / region.height());
     }
-    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    CUDA_CHECK(cudaMemcpy(img.rgba.data(), out.rgba, 4 * n * sizeof(float), cudaMemcpyDeviceToHost));
-    CUDA_CHECK(cudaMemcpy(img.albedo.data(), out.albedo, 3 * n * sizeof(float), cudaMemcpyDeviceToHost));
-    CUDA_CHECK(cudaMemcpy(img.normal.data(), out.normal, 3 * n * sizeof(float), cudaMemcpyDeviceToHost));
-    CUDA_CHECK(cudaMemcpy(img.depth.data(), out.depth, n * sizeof(float), cudaMemcpyDeviceToHost));
+    stats.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    CUDA_CHECK(cudaMemcpy(img.rgba.data(), out.rgba, 4 * n * sizeof(float),
+                          cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(img.albedo.data(), out.albedo, 3 * n * sizeof(float),
+                          cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(img.normal.data(), out.normal, 3 * n * sizeof(float),
+                          cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(img.depth.data(), out.depth, n * sizeof(float),
+                          cudaMemcpyDeviceToHost));
     unsigned long long rays = 0;
     CUDA_CHECK(cudaMemcpy(&rays, out.rays, sizeof rays, cudaMemcpyDeviceToHost));
     stats.rays = rays;
@@ -154,7 +172,8 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options, const 
     int dev = 0;
     cudaGetDevice(&dev);
     cudaGetDeviceProperties(&prop, dev);
-    stats.device = std::string("cuda (") + prop.name + ", bvh " + std::to_string(flat.nodes.size()) + " nodes)";
+    stats.device = std::string("cuda (") + prop.name + ", bvh " +
+                   std::to_string(flat.nodes.size()) + " nodes)";
     return img;
 }
 

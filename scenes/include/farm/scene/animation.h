@@ -29,7 +29,8 @@ struct LightInstance {
 
 struct FrameState {
     float time = 0.0f;
-    std::vector<MeshInstance> meshes;  // instances with a singular world matrix are dropped
+    std::vector<MeshInstance>
+        meshes;  // instances with a singular world matrix are dropped
     std::vector<CameraInstance> cameras;
     std::vector<LightInstance> lights;
     // Per skin, per joint: world(joint) * inverse_bind, the matrices vertices blend.

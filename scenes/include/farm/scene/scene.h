@@ -20,7 +20,7 @@ using Mat4 = std::array<float, 16>;  // column-major, as glTF stores it
 // Every bad input (file, settings, scene content) is reported as a SceneError whose
 // message names the file and the problem.
 class SceneError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -30,7 +30,8 @@ struct TextureRef {
 };
 
 struct Texture {
-    std::filesystem::path path;  // absolute; embedded images are extracted to a cache file
+    std::filesystem::path
+        path;  // absolute; embedded images are extracted to a cache file
     bool repeat_s = true, repeat_t = true;
 };
 
@@ -39,7 +40,7 @@ struct Material {
     Vec4 base_color{1, 1, 1, 1};
     float metallic = 1.0f;
     float roughness = 1.0f;
-    float specular = 1.0f;  // KHR_materials_specular specularFactor: 0 = pure Lambert
+    float specular = 1.0f;   // KHR_materials_specular specularFactor: 0 = pure Lambert
     Vec3 emissive{0, 0, 0};  // already multiplied by KHR_materials_emissive_strength
     float normal_scale = 1.0f;
     bool double_sided = false;
@@ -49,14 +50,15 @@ struct Material {
 // One glTF primitive: a triangle list with a single material.
 struct Mesh {
     std::string name;
-    std::vector<float> positions;  // xyz per vertex
-    std::vector<float> normals;    // xyz per vertex, empty = flat shading
-    std::vector<float> uvs;        // uv per vertex, empty = none
-    std::vector<float> tangents;   // xyzw per vertex, empty = none
+    std::vector<float> positions;        // xyz per vertex
+    std::vector<float> normals;          // xyz per vertex, empty = flat shading
+    std::vector<float> uvs;              // uv per vertex, empty = none
+    std::vector<float> tangents;         // xyzw per vertex, empty = none
     std::vector<std::uint32_t> indices;  // 3 per triangle, always present after loading
-    std::vector<std::uint16_t> joints;   // JOINTS_0: 4 per vertex (indices into a Skin), or empty
-    std::vector<float> weights;          // WEIGHTS_0: 4 per vertex, summing to 1, or empty
-    int material = -1;  // -1 = glTF default material
+    std::vector<std::uint16_t>
+        joints;                  // JOINTS_0: 4 per vertex (indices into a Skin), or empty
+    std::vector<float> weights;  // WEIGHTS_0: 4 per vertex, summing to 1, or empty
+    int material = -1;           // -1 = glTF default material
     std::size_t vertex_count() const { return positions.size() / 3; }
     std::size_t triangle_count() const { return indices.size() / 3; }
 };
@@ -107,8 +109,9 @@ struct AnimationChannel {
     int node = -1;
     Path path = Path::translation;
     Interpolation interpolation = Interpolation::linear;
-    std::vector<float> times;   // strictly increasing
-    std::vector<float> values;  // width 3 (or 4 for rotation) per key; cubic: in, value, out
+    std::vector<float> times;  // strictly increasing
+    std::vector<float>
+        values;  // width 3 (or 4 for rotation) per key; cubic: in, value, out
     int width() const { return path == Path::rotation ? 4 : 3; }
 };
 

@@ -11,9 +11,10 @@
 
 namespace farm::render {
 
-// Bad render requests and scenes the renderer cannot handle (bad texture, no camera, ...).
+// Bad render requests and scenes the renderer cannot handle (bad texture, no camera,
+// ...).
 class RenderError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -30,11 +31,11 @@ struct Region {
 struct RenderOptions {
     int width = 640, height = 360;  // full-frame resolution
     int spp = 16;
-    int max_depth = 8;  // scattering events per path; 1 = direct light only
-    int frame = 1;      // seeds the sampler (with pixel and sample index)
-    double time = 0;    // scene time in seconds (frame / fps)
-    std::string camera; // empty = first camera
-    Region region;      // empty = the full frame
+    int max_depth = 8;   // scattering events per path; 1 = direct light only
+    int frame = 1;       // seeds the sampler (with pixel and sample index)
+    double time = 0;     // scene time in seconds (frame / fps)
+    std::string camera;  // empty = first camera
+    Region region;       // empty = the full frame
     Device device = Device::automatic;
     // Called from render threads with the fraction done (0..1); must be thread-safe.
     std::function<void(double)> progress;
@@ -42,12 +43,12 @@ struct RenderOptions {
 
 // Planar float buffers of the rendered region, row-major from its top-left pixel.
 struct Image {
-    Region region;                 // where the pixels sit in the full frame
+    Region region;  // where the pixels sit in the full frame
     int full_width = 0, full_height = 0;
-    std::vector<float> rgba;       // 4 per pixel, linear
-    std::vector<float> albedo;     // 3 per pixel: first-hit base colour
-    std::vector<float> normal;     // 3 per pixel: first-hit shading normal (world)
-    std::vector<float> depth;      // 1 per pixel: distance to the first hit, 0 = none
+    std::vector<float> rgba;    // 4 per pixel, linear
+    std::vector<float> albedo;  // 3 per pixel: first-hit base colour
+    std::vector<float> normal;  // 3 per pixel: first-hit shading normal (world)
+    std::vector<float> depth;   // 1 per pixel: distance to the first hit, 0 = none
     int width() const { return region.width(); }
     int height() const { return region.height(); }
 };
@@ -56,13 +57,14 @@ struct RenderStats {
     double seconds = 0;        // render time, excluding scene loading
     double setup_seconds = 0;  // BVH and texture setup
     std::uint64_t rays = 0;    // camera, bounce and shadow rays
-    std::string device;        // what actually ran ("cpu (embree, 8 threads)", "cuda (...)")
+    std::string device;  // what actually ran ("cpu (embree, 8 threads)", "cuda (...)")
     double mrays_per_second() const { return seconds > 0 ? rays / seconds / 1e6 : 0; }
 };
 
 // Renders the scene at options.time. Throws RenderError (or scene::SceneError) with a
 // message naming the problem; validates resolution, spp, depth and region first.
-Image render(const scene::Scene& scene, const RenderOptions& options, RenderStats* stats = nullptr);
+Image render(const scene::Scene& scene, const RenderOptions& options,
+             RenderStats* stats = nullptr);
 
 // True when this build has the CUDA backend and a CUDA device is present.
 bool cuda_available();
