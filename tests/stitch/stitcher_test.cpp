@@ -208,3 +208,47 @@ TEST_CASE("drop_job forgets waiting tiles and keeps finished frames", "[stitch]"
     CHECK(test::list_files(dir.path / "out").size() == 2);
     s.drop_job("never-existed");
 }
+
+TEST_CASE("tiles and frames from many threads at once", "[stitch][threads]") {
+    test::ScratchDir dir;
+    Stitcher s(dir.path / "work");
+    std::vector<gateway::FrameSpec> frames;
+    std::vector<std::string> tiles;  // made up front: OIIO writes are the slow part
+    for (int f = 1; f <= 4; ++f) {
+        frames.push_back(test::frame_spec("job", f, 24, 18, 3, 3, dir.path / "out"));
+        for (const TileRect& t : frames.back().tiles)
+            tiles.push_back(test::tile_exr(t, 24, 18, static_cast<unsigned>(f)));
+    }
+    // Every tile twice (a retried upload), from 6 threads.
+    std::atomic<int> next{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 6; ++k)
+        threads.emplace_back([&] {
+            for (int i; (i = next++) < static_cast<int>(2 * tiles.size());) {
+                const int n = i % static_cast<int>(tiles.size());
+                try {
+                    s.add_tile(frames[n / 9], frames[n / 9].tiles[n % 9], tiles[n]);
+                } catch (...) {
+                    ++errors;
+                }
+            }
+        });
+    for (auto& t : threads) t.join();
+    threads.clear();
+    CHECK(errors == 0);
+    // Each frame assembled by two threads at once: both get whole files.
+    for (int k = 0; k < 8; ++k)
+        threads.emplace_back([&, k] {
+            try {
+                s.assemble(frames[k / 2]);
+            } catch (...) {
+                ++errors;
+            }
+        });
+    for (auto& t : threads) t.join();
+    CHECK(errors == 0);
+    for (int f = 1; f <= 4; ++f)
+        check_frame_bits(Stitcher::files_for(frames[f - 1]).exr, 24, 18, f);
+    CHECK(test::list_files(dir.path / "out").size() == 8);
+    CHECK(test::list_files(dir.path / "work").empty());
+}

@@ -82,6 +82,8 @@ class Stitcher {
 // `fps`, in frame order (gaps in the numbering are skipped over). Returns false and sets
 // `error` (when not null) when there are no frames, or ffmpeg is missing, fails, or runs
 // past 300 s.
+// Runs ffmpeg in output_dir with fixed hidden temporaries: one call per folder at a time
+// (the job engine calls it once, when the job ends).
 bool make_preview_movie(const std::filesystem::path& output_dir, const std::string& name,
                         double fps, std::string* error);
 
