@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -75,7 +77,8 @@ TEST_CASE("asking for CUDA without a device is a clear error", "[render][bad]") 
 }
 
 TEST_CASE("a corrupt texture is reported by name", "[render][bad]") {
-    const fs::path dir = fs::temp_directory_path() / "farm_render_badtex";
+    const fs::path dir =
+        fs::temp_directory_path() / ("farm_render_badtex_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::copy(kTinyDir, dir);
     std::ofstream(dir / "checker.png", std::ios::trunc) << "this is not a png";

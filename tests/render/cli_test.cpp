@@ -1,4 +1,6 @@
 // farm-render as a worker runs it: exit status, files, and error messages.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -26,7 +28,8 @@ const std::string kTiny = std::string(FARM_SOURCE_DIR) + "/scenes/samples/tiny";
 }  // namespace
 
 TEST_CASE("farm-render renders a tile of a project and prints a summary", "[cli]") {
-    const fs::path out = fs::temp_directory_path() / "farm_cli_tile.exr";
+    const fs::path out = fs::temp_directory_path() /
+                         ("farm_cli_tile_" + std::to_string(::getpid()) + ".exr");
     fs::remove(out);
     const Run r =
         run(kTiny + " --frame 3 --res 32x24 --spp 2 --tile 0,0,16,12 --device cpu -o " +

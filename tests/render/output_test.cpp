@@ -1,6 +1,7 @@
 #include "farm/render/output.h"
 
 #include <OpenImageIO/imageio.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -22,7 +23,8 @@ TEST_CASE("EXR holds half RGBA, albedo, normal and float depth in the tile's dat
     o.device = render::Device::cpu;
     o.region = {8, 4, 24, 20};
     const render::Image img = render::render(s, o);
-    const fs::path dir = fs::temp_directory_path() / "farm_output_test";
+    const fs::path dir =
+        fs::temp_directory_path() / ("farm_output_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     render::write_exr(img, dir / "tile.exr");
     render::write_png_preview(img, dir / "tile.png");

@@ -1,5 +1,7 @@
 // Damaged files must be refused with a SceneError, never crash or hang: flip, cut and
 // overwrite bytes of the tiny sample (as .gltf JSON and as .bin) with a fixed seed.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
@@ -34,7 +36,8 @@ void try_load(const fs::path& file, int& refused, int& loaded) {
 TEST_CASE("randomly damaged glTF and buffers are refused or load cleanly",
           "[scene][bad][fuzz]") {
     const fs::path src = fs::path(FARM_SOURCE_DIR) / "scenes/samples/tiny";
-    const fs::path dir = fs::temp_directory_path() / "farm_scene_fuzz";
+    const fs::path dir =
+        fs::temp_directory_path() / ("farm_scene_fuzz_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::copy(src, dir);
     const std::string json = slurp(src / "tiny.gltf"), bin = slurp(src / "tiny.bin");

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,7 +19,8 @@ const fs::path kBad = kRoot / "tests/scenes/bad";
 
 // A scratch copy of the tiny scene that a test may damage.
 fs::path copy_tiny(const std::string& name) {
-    fs::path dir = fs::temp_directory_path() / ("farm_scene_test_" + name);
+    fs::path dir = fs::temp_directory_path() /
+                   ("farm_scene_test_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::copy(kTiny.parent_path(), dir);
     return dir;

@@ -1,5 +1,7 @@
 #include "farm/scene/settings.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -10,7 +12,8 @@ using namespace farm::scene;
 
 namespace {
 fs::path write_settings(const std::string& body) {
-    fs::path dir = fs::temp_directory_path() / "farm_settings_test";
+    fs::path dir =
+        fs::temp_directory_path() / ("farm_settings_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     std::ofstream(dir / "render.json") << body;
     return dir / "render.json";

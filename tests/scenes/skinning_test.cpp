@@ -2,6 +2,8 @@
 // (scenes/generator/skinned_scene.inc): joints at y = 0 and y = 1, the upper one turning
 // 90 degrees about Z over one second; a vertex above y = 1.2 follows the upper joint:
 //   p' = T(0,1,0) Rz(angle) T(0,-1,0) p
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -70,7 +72,8 @@ TEST_CASE("skinning bends the tube by hand-computed amounts", "[skin]") {
 }
 
 TEST_CASE("a skin that lacks a joint the mesh uses is refused", "[skin][bad]") {
-    const fs::path dir = fs::temp_directory_path() / "farm_skin_bad";
+    const fs::path dir =
+        fs::temp_directory_path() / ("farm_skin_bad_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::copy(kDir, dir);
     nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "skinned.gltf"));
