@@ -15,13 +15,16 @@ extern char** environ;
 
 namespace farm::test {
 
-AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::filesystem::path& log_file)
+AgentProcess::AgentProcess(const std::vector<std::string>& args,
+                           const std::filesystem::path& log_file)
     : log_file_(log_file) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     // The fake gateway's sockets must not live on in the agent: an inherited listening
     // socket would keep the port open after go_down().
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
@@ -62,7 +65,8 @@ std::string AgentProcess::log() const {
     return s.str();
 }
 
-std::string AgentProcess::wait_for_log(const std::string& text, std::chrono::seconds timeout) const {
+std::string AgentProcess::wait_for_log(const std::string& text,
+                                       std::chrono::seconds timeout) const {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         std::string all = log();

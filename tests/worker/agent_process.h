@@ -13,8 +13,9 @@
 namespace farm::test {
 
 class AgentProcess {
-public:
-    AgentProcess(const std::vector<std::string>& args, const std::filesystem::path& log_file);
+  public:
+    AgentProcess(const std::vector<std::string>& args,
+                 const std::filesystem::path& log_file);
     ~AgentProcess();
 
     // Exit status, or nullopt if it is still running at the timeout.
@@ -25,7 +26,7 @@ public:
     std::string wait_for_log(const std::string& text, std::chrono::seconds timeout) const;
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     pid_t pid_ = -1;
     bool reaped_ = false;
     std::filesystem::path log_file_;

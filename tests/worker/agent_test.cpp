@@ -10,7 +10,8 @@
 using namespace farm::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("a lease is rendered end to end and its tile uploaded as zstd EXR", "[worker]") {
+TEST_CASE("a lease is rendered end to end and its tile uploaded as zstd EXR",
+          "[worker]") {
     Farm farm;
     const std::array<int, 4> tile{8, 4, 40, 28};
     farm.gateway.add_lease(farm.lease("l-1", tile));
@@ -29,7 +30,8 @@ TEST_CASE("a lease is rendered end to end and its tile uploaded as zstd EXR", "[
     CHECK(farm.gateway.registrations == 1);
     CHECK(farm.gateway.failures.empty());
     // The snapshot is materialized once in the host cache; scratch and outbox are empty.
-    CHECK(fs::is_regular_file(farm.tmp.path / "cache/snapshots/default" / farm.snapshot / "render.json"));
+    CHECK(fs::is_regular_file(farm.tmp.path / "cache/snapshots/default" / farm.snapshot /
+                              "render.json"));
     CHECK(count_entries(farm.tmp.path / "work-a1/tasks") == 0);
     CHECK(count_entries(farm.tmp.path / "work-a1/outbox") == 0);
 }
@@ -59,19 +61,21 @@ TEST_CASE("a lease canceled through the heartbeat kills the render", "[worker]")
     pid_t child = render_pid(line);
     REQUIRE(::kill(child, 0) == 0);
     // Heartbeats report the lease while it renders.
-    CHECK(farm.gateway.wait_for([&] { return reports(farm.gateway, "l-cancel", "rendering"); }, 10s));
+    CHECK(farm.gateway.wait_for(
+        [&] { return reports(farm.gateway, "l-cancel", "rendering"); }, 10s));
     farm.gateway.cancel("l-cancel");
     auto rc = agent.wait(30s);
     REQUIRE(rc == 0);
-    CHECK(agent.log().find("canceled by the gateway: killed farm-render pid " + std::to_string(child)) !=
-          std::string::npos);
+    CHECK(agent.log().find("canceled by the gateway: killed farm-render pid " +
+                           std::to_string(child)) != std::string::npos);
     CHECK((::kill(child, 0) == -1 && errno == ESRCH));  // killed and reaped
     auto lock = farm.gateway.lock();
     CHECK(farm.gateway.results.empty());
     CHECK(farm.gateway.failures.empty());
 }
 
-TEST_CASE("a render that fails is reported with /fail and the renderer's error", "[worker]") {
+TEST_CASE("a render that fails is reported with /fail and the renderer's error",
+          "[worker]") {
     Farm farm(/*broken_scene=*/true);
     farm.gateway.add_lease(farm.lease("l-broken", {0, 0, 16, 16}));
     auto agent = farm.agent("a1", {"--once"});
@@ -104,8 +108,9 @@ TEST_CASE("two agents sharing one cache dir render the same snapshot", "[worker]
     auto lock = farm.gateway.lock();
     REQUIRE(farm.gateway.results.size() == 2);
     for (const auto& r : farm.gateway.results) {
-        std::array<int, 4> tile = r.lease_id == "l-left" ? std::array<int, 4>{0, 0, 24, 32}
-                                                         : std::array<int, 4>{24, 0, 48, 32};
+        std::array<int, 4> tile = r.lease_id == "l-left"
+                                      ? std::array<int, 4>{0, 0, 24, 32}
+                                      : std::array<int, 4>{24, 0, 48, 32};
         check_tile_exr(unzstd(r.body), farm.tmp.path, tile, 48, 32);
     }
     // One materialized snapshot, no half-built copies left behind.
@@ -123,14 +128,16 @@ TEST_CASE("bad invocations are refused with a message", "[worker]") {
     auto [rc1, log1] = run({FARM_WORKER_BIN, "--site", "x"});
     CHECK(rc1 != 0);
     CHECK(log1.find("--gateway") != std::string::npos);
-    auto [rc2, log2] = run({FARM_WORKER_BIN, "--gateway", "http://127.0.0.1:1", "--site", "x",
-                            "--renderer", (tmp.path / "nope").string(), "--work", (tmp.path / "w").string(),
-                            "--cache", (tmp.path / "c").string()});
+    auto [rc2, log2] =
+        run({FARM_WORKER_BIN, "--gateway", "http://127.0.0.1:1", "--site", "x",
+             "--renderer", (tmp.path / "nope").string(), "--work",
+             (tmp.path / "w").string(), "--cache", (tmp.path / "c").string()});
     CHECK(rc2 == 2);
     CHECK(log2.find("is not an executable file") != std::string::npos);
-    auto [rc3, log3] = run({FARM_WORKER_BIN, "--gateway", "ftp://x", "--site", "x", "--renderer",
-                            FARM_RENDER_BIN, "--work", (tmp.path / "w").string(), "--cache",
-                            (tmp.path / "c").string()});
+    auto [rc3, log3] =
+        run({FARM_WORKER_BIN, "--gateway", "ftp://x", "--site", "x", "--renderer",
+             FARM_RENDER_BIN, "--work", (tmp.path / "w").string(), "--cache",
+             (tmp.path / "c").string()});
     CHECK(rc3 == 2);
     CHECK(log3.find("http://host:port") != std::string::npos);
 }
@@ -150,7 +157,8 @@ TEST_CASE("two slots render two leases at once", "[worker]") {
     CHECK(farm.gateway.failures.empty());
 }
 
-TEST_CASE("a lease naming an unknown snapshot or a hostile settings path is failed", "[worker]") {
+TEST_CASE("a lease naming an unknown snapshot or a hostile settings path is failed",
+          "[worker]") {
     Farm farm;
     auto unknown = farm.lease("l-nosnap", {0, 0, 16, 16});
     unknown["snapshot"] = std::string(64, '0');
@@ -189,7 +197,8 @@ TEST_CASE("heartbeats carry the renderer's progress", "[worker]") {
         for (const auto& hb : farm.gateway.heartbeats)
             for (const auto& l : hb.at("leases").as_array()) {
                 double p = l.at("progress").to_number<double>();
-                if (l.at("lease_id").as_string() == "l-progress" && p > 0 && p < 1) return true;
+                if (l.at("lease_id").as_string() == "l-progress" && p > 0 && p < 1)
+                    return true;
             }
         return false;
     };

@@ -48,7 +48,8 @@ std::vector<std::string> segments(std::string_view target) {
 
 }  // namespace
 
-FakeGateway::FakeGateway(const std::filesystem::path& store_dir, double heartbeat_interval_s)
+FakeGateway::FakeGateway(const std::filesystem::path& store_dir,
+                         double heartbeat_interval_s)
     : store_(store_dir), heartbeat_interval_s_(heartbeat_interval_s) {
     listen();
 }
@@ -105,7 +106,8 @@ void FakeGateway::go_down() {
     acceptor_->close();
     std::lock_guard lock(mutex_);
     for (auto& w : sockets_)
-        if (auto s = w.lock()) ::shutdown(s->native_handle(), SHUT_RDWR);  // wakes blocked reads
+        if (auto s = w.lock())
+            ::shutdown(s->native_handle(), SHUT_RDWR);  // wakes blocked reads
     sockets_.clear();
 }
 
@@ -148,10 +150,12 @@ Response FakeGateway::route(const Request& req) {
     }
     if (seg.size() == 5 && seg[2] == "workers") {
         if (!workers_.count(seg[3]))
-            return reply(req, http::status::not_found, json::object{{"error", "unknown worker " + seg[3]}});
+            return reply(req, http::status::not_found,
+                         json::object{{"error", "unknown worker " + seg[3]}});
         if (seg[4] == "lease") {
             // Long-poll, shortened: the agent asks again at once after a 204.
-            changed_.wait_for(lock, std::chrono::seconds(1), [&] { return !leases_.empty() || !up_; });
+            changed_.wait_for(lock, std::chrono::seconds(1),
+                              [&] { return !leases_.empty() || !up_; });
             if (leases_.empty() || !up_) return empty(req, http::status::no_content);
             json::object lease = std::move(leases_.front());
             leases_.pop_front();
@@ -164,26 +168,33 @@ Response FakeGateway::route(const Request& req) {
             json::array cancel;
             for (const auto& id : canceled_) cancel.emplace_back(id);
             changed_.notify_all();
-            return reply(req, http::status::ok, json::object{{"cancel", std::move(cancel)}});
+            return reply(req, http::status::ok,
+                         json::object{{"cancel", std::move(cancel)}});
         }
     }
-    if (seg.size() == 5 && seg[2] == "leases" && seg[4] == "result" && req.method() == http::verb::put) {
-        results.push_back({seg[3], req.body(), std::string(req[http::field::content_encoding]),
-                           std::string(req["X-Farm-Render-Seconds"]), std::string(req["X-Farm-Device"]),
-                           result_status_});
+    if (seg.size() == 5 && seg[2] == "leases" && seg[4] == "result" &&
+        req.method() == http::verb::put) {
+        results.push_back({seg[3], req.body(),
+                           std::string(req[http::field::content_encoding]),
+                           std::string(req["X-Farm-Render-Seconds"]),
+                           std::string(req["X-Farm-Device"]), result_status_});
         changed_.notify_all();
         if (result_status_ != 200)
             return reply(req, static_cast<http::status>(result_status_),
-                         json::object{{"error", "lease " + seg[3] + " is not held by this worker"}});
+                         json::object{{"error", "lease " + seg[3] +
+                                                    " is not held by this worker"}});
         return reply(req, http::status::ok, json::object{{"accepted", true}});
     }
-    if (seg.size() == 5 && seg[2] == "leases" && seg[4] == "fail" && req.method() == http::verb::post) {
+    if (seg.size() == 5 && seg[2] == "leases" && seg[4] == "fail" &&
+        req.method() == http::verb::post) {
         json::object body = json::parse(req.body()).as_object();
-        failures.push_back({seg[3], std::string(body.at("reason").as_string()), body.at("retryable").as_bool()});
+        failures.push_back({seg[3], std::string(body.at("reason").as_string()),
+                            body.at("retryable").as_bool()});
         changed_.notify_all();
         return reply(req, http::status::ok, json::object{{"ok", true}});
     }
-    return reply(req, http::status::not_found, json::object{{"error", "no route " + target}});
+    return reply(req, http::status::not_found,
+                 json::object{{"error", "no route " + target}});
 }
 
 void FakeGateway::add_lease(json::object lease) {
@@ -207,7 +218,8 @@ void FakeGateway::forget_workers() {
     workers_.clear();
 }
 
-bool FakeGateway::wait_for(const std::function<bool()>& pred, std::chrono::seconds timeout) {
+bool FakeGateway::wait_for(const std::function<bool()>& pred,
+                           std::chrono::seconds timeout) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, pred);
 }

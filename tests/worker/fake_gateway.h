@@ -35,8 +35,9 @@ struct ReceivedFailure {
 };
 
 class FakeGateway {
-public:
-    explicit FakeGateway(const std::filesystem::path& store_dir, double heartbeat_interval_s = 0.5);
+  public:
+    explicit FakeGateway(const std::filesystem::path& store_dir,
+                         double heartbeat_interval_s = 0.5);
     ~FakeGateway();
 
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -46,8 +47,8 @@ public:
     void cancel(const std::string& lease_id);
     void set_result_status(unsigned status);
     void forget_workers();
-    void go_down();   // closes the listener and every open connection
-    void come_back(); // listens again on the same port
+    void go_down();    // closes the listener and every open connection
+    void come_back();  // listens again on the same port
 
     // Polls `pred` (called under the gateway's lock) until true or the timeout.
     bool wait_for(const std::function<bool()>& pred, std::chrono::seconds timeout);
@@ -60,7 +61,7 @@ public:
     int registrations = 0;
     int leases_given = 0;
 
-private:
+  private:
     void listen();
     void accept_loop();
     void serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket);

@@ -1,5 +1,5 @@
-// farm-worker when things go wrong around it: the gateway goes away and comes back without
-// its state, the agent is stopped or killed mid-task.
+// farm-worker when things go wrong around it: the gateway goes away and comes back
+// without its state, the agent is stopped or killed mid-task.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -10,8 +10,9 @@
 using namespace farm::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("gateway down then back: the pending result is uploaded and the worker re-registers",
-          "[worker]") {
+TEST_CASE(
+    "gateway down then back: the pending result is uploaded and the worker re-registers",
+    "[worker]") {
     Farm farm;
     const std::array<int, 4> tile{0, 0, 48, 32};
     // The first upload meets a 503 (transient): the result then waits in the outbox while
@@ -62,26 +63,30 @@ TEST_CASE("SIGTERM during a render reports the task as retryable and exits", "[w
     CHECK(farm.gateway.failures[0].reason.find("worker stopping") != std::string::npos);
 }
 
-TEST_CASE("a result left undelivered by a killed agent is uploaded by the next start", "[worker]") {
+TEST_CASE("a result left undelivered by a killed agent is uploaded by the next start",
+          "[worker]") {
     Farm farm;
     const std::array<int, 4> tile{16, 8, 48, 32};
     farm.gateway.set_result_status(503);
     farm.gateway.add_lease(farm.lease("l-kept", tile));
     {
         auto first = farm.agent("a1");
-        REQUIRE(farm.gateway.wait_for([&] { return !farm.gateway.results.empty(); }, 60s));
+        REQUIRE(
+            farm.gateway.wait_for([&] { return !farm.gateway.results.empty(); }, 60s));
         first.signal(SIGKILL);
         REQUIRE(first.wait(10s));
     }
     CHECK(count_entries(farm.tmp.path / "work-a1/outbox") == 2);  // payload + its record
     farm.gateway.set_result_status(200);
     auto second = farm.agent("a1");
-    CHECK(farm.gateway.wait_for([&] { return farm.gateway.results.back().status == 200; }, 30s));
+    CHECK(farm.gateway.wait_for([&] { return farm.gateway.results.back().status == 200; },
+                                30s));
     second.signal(SIGTERM);
     auto rc = second.wait(30s);
     INFO(second.log());
     REQUIRE(rc == 0);
-    CHECK(second.log().find("undelivered entries from an earlier run") != std::string::npos);
+    CHECK(second.log().find("undelivered entries from an earlier run") !=
+          std::string::npos);
     auto lock = farm.gateway.lock();
     CHECK(farm.gateway.results.back().lease_id == "l-kept");
     check_tile_exr(unzstd(farm.gateway.results.back().body), farm.tmp.path, tile, 48, 32);
@@ -103,7 +108,8 @@ TEST_CASE("kill -9 of the agent takes its render down too", "[worker]") {
     for (int i = 0; i < 200 && !gone; ++i) {
         std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
         std::string text((std::istreambuf_iterator<char>(stat)), {});
-        gone = text.empty() || text.find(") Z ") != std::string::npos;  // absent or a zombie
+        gone =
+            text.empty() || text.find(") Z ") != std::string::npos;  // absent or a zombie
         if (!gone) std::this_thread::sleep_for(50ms);
     }
     CHECK(gone);

@@ -50,28 +50,53 @@ struct Farm {
 
     explicit Farm(bool broken_scene = false) {
         fs::path project = tmp.path / "project";
-        farm::test::copy_project(fs::path(FARM_SOURCE_DIR) / "scenes/samples/tiny", project);
+        farm::test::copy_project(fs::path(FARM_SOURCE_DIR) / "scenes/samples/tiny",
+                                 project);
         if (broken_scene) std::ofstream(project / "tiny.gltf") << "{ this is not glTF";
         snapshot = stage(gateway.store(), project);
     }
 
     json::object lease(const std::string& id, std::array<int, 4> tile, int width = 48,
                        int height = 32, int spp = 2) {
-        return json::object{{"lease_id", id},  {"task_id", "t-" + id}, {"job_id", "j-000001"},
-                            {"tenant", "default"}, {"project", "tiny"}, {"snapshot", snapshot},
-                            {"settings", "render.json"}, {"frame", 3},
+        return json::object{{"lease_id", id},
+                            {"task_id", "t-" + id},
+                            {"job_id", "j-000001"},
+                            {"tenant", "default"},
+                            {"project", "tiny"},
+                            {"snapshot", snapshot},
+                            {"settings", "render.json"},
+                            {"frame", 3},
                             {"tile", json::array{tile[0], tile[1], tile[2], tile[3]}},
-                            {"width", width}, {"height", height}, {"spp", spp}, {"max_depth", 2},
-                            {"camera", ""}, {"attempt", 0}};
+                            {"width", width},
+                            {"height", height},
+                            {"spp", spp},
+                            {"max_depth", 2},
+                            {"camera", ""},
+                            {"attempt", 0}};
     }
 
     AgentProcess agent(const std::string& name, std::vector<std::string> extra = {},
                        const fs::path& cache = {}) {
-        std::vector<std::string> args{FARM_WORKER_BIN, "--gateway", gateway.url(), "--site", "test-west",
-                                      "--name", name, "--cache", (cache.empty() ? tmp.path / "cache" : cache).string(),
-                                      "--work", (tmp.path / ("work-" + name)).string(),
-                                      "--renderer", FARM_RENDER_BIN, "--device", "cpu",
-                                      "--lease-wait-s", "1", "--retry-max-s", "1"};
+        std::vector<std::string> args{
+            FARM_WORKER_BIN,
+            "--gateway",
+            gateway.url(),
+            "--site",
+            "test-west",
+            "--name",
+            name,
+            "--cache",
+            (cache.empty() ? tmp.path / "cache" : cache).string(),
+            "--work",
+            (tmp.path / ("work-" + name)).string(),
+            "--renderer",
+            FARM_RENDER_BIN,
+            "--device",
+            "cpu",
+            "--lease-wait-s",
+            "1",
+            "--retry-max-s",
+            "1"};
         args.insert(args.end(), extra.begin(), extra.end());
         return AgentProcess(args, tmp.path / (name + ".log"));
     }
@@ -89,8 +114,8 @@ inline std::string unzstd(const std::string& in) {
 }
 
 // Opens the uploaded EXR and checks it is the tile, placed in the full frame.
-inline void check_tile_exr(const std::string& exr_bytes, const fs::path& scratch, std::array<int, 4> tile,
-                    int width, int height) {
+inline void check_tile_exr(const std::string& exr_bytes, const fs::path& scratch,
+                           std::array<int, 4> tile, int width, int height) {
     fs::path file = scratch / "uploaded.exr";
     std::ofstream(file, std::ios::binary) << exr_bytes;
     auto in = OIIO::ImageInput::open(file.string());
@@ -111,20 +136,24 @@ inline void check_tile_exr(const std::string& exr_bytes, const fs::path& scratch
 inline std::size_t count_entries(const fs::path& dir) {
     std::error_code ec;
     if (!fs::exists(dir, ec)) return 0;
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
 // True when some heartbeat listed the lease in that state (call under the gateway lock).
-inline bool reports(const FakeGateway& gateway, const std::string& lease_id, const std::string& state) {
+inline bool reports(const FakeGateway& gateway, const std::string& lease_id,
+                    const std::string& state) {
     for (const auto& hb : gateway.heartbeats)
         for (const auto& l : hb.at("leases").as_array())
-            if (l.at("lease_id").as_string() == lease_id && l.at("state").as_string() == state)
+            if (l.at("lease_id").as_string() == lease_id &&
+                l.at("state").as_string() == state)
                 return true;
     return false;
 }
 
 inline pid_t render_pid(const std::string& log_from_line) {
-    return std::stoi(log_from_line.substr(std::string("rendering (farm-render pid ").size()));
+    return std::stoi(
+        log_from_line.substr(std::string("rendering (farm-render pid ").size()));
 }
 
 }  // namespace farm::test

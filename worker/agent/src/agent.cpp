@@ -1,5 +1,5 @@
-#include <sys/file.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,7 +29,8 @@ AgentOptions complete(AgentOptions o) {
     if (o.gateway_url.empty()) throw std::invalid_argument("--gateway is required");
     if (o.site.empty()) throw std::invalid_argument("--site is required");
     if (o.name.empty()) o.name = host_name();
-    if (!safe_lease_id(o.name)) throw std::invalid_argument("--name may hold only A-Z a-z 0-9 . _ -");
+    if (!safe_lease_id(o.name))
+        throw std::invalid_argument("--name may hold only A-Z a-z 0-9 . _ -");
     if (o.slots < 1 || o.slots > 64) throw std::invalid_argument("--slots must be 1..64");
     if (o.once) o.slots = 1;
     if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
@@ -51,10 +52,13 @@ int lock_work_dir(const fs::path& work) {
     fs::create_directories(work);
     fs::path lock = work / ".lock";
     int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot open " + lock.string() + ": " + std::strerror(errno));
+    if (fd < 0)
+        throw std::runtime_error("cannot open " + lock.string() + ": " +
+                                 std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
-        throw std::runtime_error("another farm-worker is using work dir " + work.string() +
+        throw std::runtime_error("another farm-worker is using work dir " +
+                                 work.string() +
                                  " (give each agent its own --work or --name)");
     }
     return fd;
@@ -70,7 +74,8 @@ Agent::Impl::Impl(AgentOptions options)
       outbox_(o_.work_dir / "outbox", gateway_, o_.retry_max_s) {
     set_log_name(o_.name);
     std::error_code ec;
-    fs::remove_all(o_.work_dir / "tasks", ec);  // scratch of a run that died: ours (locked)
+    fs::remove_all(o_.work_dir / "tasks",
+                   ec);  // scratch of a run that died: ours (locked)
     fs::create_directories(o_.work_dir / "tasks");
     info_.name = o_.name;
     info_.site = o_.site;
@@ -114,8 +119,9 @@ std::string Agent::Impl::ensure_registered(GatewayApi& api) {
             failures.reset();
             reg_ = *got;
             log("registered as " + reg_.worker_id + " at site " + o_.site + " (" +
-                std::to_string(info_.cpu_cores) + " cores, " + std::to_string(info_.gpus.size()) +
-                " GPUs, heartbeat every " + std::to_string(reg_.heartbeat_interval_s) + " s)");
+                std::to_string(info_.cpu_cores) + " cores, " +
+                std::to_string(info_.gpus.size()) + " GPUs, heartbeat every " +
+                std::to_string(reg_.heartbeat_interval_s) + " s)");
             return reg_.worker_id;
         }
         lock.unlock();
@@ -160,9 +166,11 @@ void Agent::Impl::heartbeat_loop() {
         try {
             for (const std::string& lease_id : api.heartbeat(id, reports)) {
                 std::lock_guard lock(active_mutex_);
-                if (auto it = active_.find(lease_id); it != active_.end()) it->second->cancel = true;
+                if (auto it = active_.find(lease_id); it != active_.end())
+                    it->second->cancel = true;
                 if (outbox_.contains(lease_id)) {
-                    log("lease " + lease_id + " canceled by the gateway: dropping its result");
+                    log("lease " + lease_id +
+                        " canceled by the gateway: dropping its result");
                     outbox_.drop(lease_id);
                 }
             }
@@ -174,8 +182,9 @@ void Agent::Impl::heartbeat_loop() {
         } catch (const std::exception& e) {
             failures.log(std::string("heartbeat failed: ") + e.what());
         }
-        sleep_unless(stop_heartbeat_,
-                     std::chrono::milliseconds(static_cast<long>(heartbeat_interval_s() * 1000)));
+        sleep_unless(
+            stop_heartbeat_,
+            std::chrono::milliseconds(static_cast<long>(heartbeat_interval_s() * 1000)));
     }
 }
 
@@ -189,7 +198,8 @@ void Agent::Impl::slot_loop(int slot) {
             id = ensure_registered(api);
             std::optional<Lease> lease = api.poll_lease(id, o_.lease_wait_s);
             if (int n = failures.reset(); n > 0)
-                log("gateway reachable again after " + std::to_string(n) + " failed lease polls");
+                log("gateway reachable again after " + std::to_string(n) +
+                    " failed lease polls");
             backoff.reset();
             if (!lease) continue;
             run_task(api, *lease, id);
@@ -212,8 +222,9 @@ void Agent::Impl::slot_loop(int slot) {
 }
 
 int Agent::Impl::run() {
-    log("starting: gateway " + o_.gateway_url + ", cache " + o_.cache_dir.string() + ", work " +
-        o_.work_dir.string() + ", " + std::to_string(o_.slots) + " slot(s), device " + o_.device);
+    log("starting: gateway " + o_.gateway_url + ", cache " + o_.cache_dir.string() +
+        ", work " + o_.work_dir.string() + ", " + std::to_string(o_.slots) +
+        " slot(s), device " + o_.device);
     std::atomic<bool> outbox_done{false};
     std::thread outbox_thread([&] {
         outbox_.run();
@@ -227,8 +238,9 @@ int Agent::Impl::run() {
     // Stopping: results already rendered get the grace period to reach the gateway;
     // whatever is left stays in the outbox for the next start.
     outbox_.finish();
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(static_cast<long>(o_.shutdown_grace_s * 1000));
+    auto deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::milliseconds(static_cast<long>(o_.shutdown_grace_s * 1000));
     while (!outbox_done && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     outbox_.abort();
@@ -236,7 +248,8 @@ int Agent::Impl::run() {
     stop_heartbeat_ = true;
     heartbeat_thread.join();
     if (std::size_t left = outbox_.size())
-        log(std::to_string(left) + " undelivered entries kept in " + (o_.work_dir / "outbox").string());
+        log(std::to_string(left) + " undelivered entries kept in " +
+            (o_.work_dir / "outbox").string());
     log("stopped");
     return 0;
 }

@@ -1,5 +1,6 @@
 // The agent's shared state: registration, leases in progress, the outbox and the host
-// snapshot cache. Threads: one per slot (lease, fetch, render), one heartbeat, one outbox.
+// snapshot cache. Threads: one per slot (lease, fetch, render), one heartbeat, one
+// outbox.
 #pragma once
 
 #include <atomic>
@@ -24,13 +25,13 @@ struct ActiveLease {
 };
 
 class Agent::Impl {
-public:
+  public:
     explicit Impl(AgentOptions options);
     ~Impl();
     int run();
     void stop() { stop_ = true; }
 
-private:
+  private:
     // Registers when there is no current registration (one thread does it, the others
     // wait), retrying with backoff. Throws Aborted when stopping.
     std::string ensure_registered(GatewayApi& api);

@@ -11,8 +11,9 @@
 namespace farm::worker {
 
 class Backoff {
-public:
-    explicit Backoff(double first_s = 0.5, double max_s = 15) : first_(first_s), max_(max_s), next_(first_s) {}
+  public:
+    explicit Backoff(double first_s = 0.5, double max_s = 15)
+        : first_(first_s), max_(max_s), next_(first_s) {}
     std::chrono::milliseconds next() {
         double d = next_;
         next_ = std::min(max_, next_ * 2);
@@ -21,7 +22,7 @@ public:
     }
     void reset() { next_ = first_; }
 
-private:
+  private:
     double first_, max_, next_;
     std::minstd_rand rng_{std::random_device{}()};
 };

@@ -11,10 +11,12 @@ namespace {
 std::string text(const json::object& o, const char* name, bool required = true) {
     const json::value* v = o.if_contains(name);
     if (!v || v->is_null()) {
-        if (required) throw std::invalid_argument(std::string("lease has no '") + name + "'");
+        if (required)
+            throw std::invalid_argument(std::string("lease has no '") + name + "'");
         return {};
     }
-    if (!v->is_string()) throw std::invalid_argument(std::string("lease '") + name + "' is not a string");
+    if (!v->is_string())
+        throw std::invalid_argument(std::string("lease '") + name + "' is not a string");
     return std::string(v->as_string());
 }
 
@@ -24,7 +26,8 @@ int integer(const json::object& o, const char* name, int fallback) {
     try {
         return v->to_number<int>();
     } catch (const std::exception&) {
-        throw std::invalid_argument(std::string("lease '") + name + "' is not an integer");
+        throw std::invalid_argument(std::string("lease '") + name +
+                                    "' is not an integer");
     }
 }
 
@@ -32,8 +35,8 @@ int integer(const json::object& o, const char* name, int fallback) {
 
 void throw_if_server_error(const Reply& reply, const std::string& what) {
     if (reply.status >= 500)
-        throw TransportError(what + ": gateway answered " + std::to_string(reply.status) + ": " +
-                             reply.error_text());
+        throw TransportError(what + ": gateway answered " + std::to_string(reply.status) +
+                             ": " + reply.error_text());
 }
 
 Lease Lease::from_json(const std::string& body) {
@@ -72,37 +75,40 @@ Registration GatewayApi::register_worker(const WorkerInfo& info) {
     json::array gpus;
     for (const GpuInfo& g : info.gpus)
         gpus.push_back(json::object{{"name", g.name}, {"memory_bytes", g.memory_bytes}});
-    json::object body{{"name", info.name},
-                      {"site", info.site},
-                      {"cpu_cores", info.cpu_cores},
-                      {"memory_bytes", info.memory_bytes},
-                      {"gpus", std::move(gpus)},
-                      {"renderer_version", info.renderer_version},
-                      {"slots", info.slots}};
+    json::object body{
+        {"name", info.name},           {"site", info.site},
+        {"cpu_cores", info.cpu_cores}, {"memory_bytes", info.memory_bytes},
+        {"gpus", std::move(gpus)},     {"renderer_version", info.renderer_version},
+        {"slots", info.slots}};
     Reply r = http_.request(http::verb::post, "/api/v1/workers", json::serialize(body));
     throw_if_server_error(r, "registering");
     if (r.status != 200 && r.status != 201)
-        throw GatewayError(r.status, "registering: gateway answered " + std::to_string(r.status) +
-                                         ": " + r.error_text());
+        throw GatewayError(r.status, "registering: gateway answered " +
+                                         std::to_string(r.status) + ": " +
+                                         r.error_text());
     json::value doc = json::parse(r.body);
     const json::object& o = doc.as_object();
     Registration reg;
     reg.worker_id = std::string(o.at("worker_id").as_string());
-    if (auto* v = o.if_contains("heartbeat_interval_s")) reg.heartbeat_interval_s = v->to_number<double>();
-    if (auto* v = o.if_contains("lease_timeout_s")) reg.lease_timeout_s = v->to_number<double>();
+    if (auto* v = o.if_contains("heartbeat_interval_s"))
+        reg.heartbeat_interval_s = v->to_number<double>();
+    if (auto* v = o.if_contains("lease_timeout_s"))
+        reg.lease_timeout_s = v->to_number<double>();
     return reg;
 }
 
 std::optional<Lease> GatewayApi::poll_lease(const std::string& worker_id, int wait_s) {
-    Reply r = http_.request(http::verb::post,
-                            "/api/v1/workers/" + worker_id + "/lease?wait_s=" + std::to_string(wait_s),
-                            "{}", {}, std::chrono::seconds(wait_s + 30));
+    Reply r = http_.request(
+        http::verb::post,
+        "/api/v1/workers/" + worker_id + "/lease?wait_s=" + std::to_string(wait_s), "{}",
+        {}, std::chrono::seconds(wait_s + 30));
     throw_if_server_error(r, "polling for a lease");
     if (r.status == 204) return std::nullopt;
     if (r.status == 404) throw UnknownWorker("gateway does not know worker " + worker_id);
     if (r.status != 200)
         throw GatewayError(r.status, "polling for a lease: gateway answered " +
-                                         std::to_string(r.status) + ": " + r.error_text());
+                                         std::to_string(r.status) + ": " +
+                                         r.error_text());
     return Lease::from_json(r.body);
 }
 
@@ -110,15 +116,18 @@ std::vector<std::string> GatewayApi::heartbeat(const std::string& worker_id,
                                                const std::vector<LeaseReport>& leases) {
     json::array list;
     for (const LeaseReport& l : leases)
-        list.push_back(json::object{{"lease_id", l.lease_id}, {"state", l.state}, {"progress", l.progress}});
-    Reply r = http_.request(http::verb::post, "/api/v1/workers/" + worker_id + "/heartbeat",
-                            json::serialize(json::object{{"leases", std::move(list)}}), {},
-                            std::chrono::seconds(30));
+        list.push_back(json::object{
+            {"lease_id", l.lease_id}, {"state", l.state}, {"progress", l.progress}});
+    Reply r =
+        http_.request(http::verb::post, "/api/v1/workers/" + worker_id + "/heartbeat",
+                      json::serialize(json::object{{"leases", std::move(list)}}), {},
+                      std::chrono::seconds(30));
     throw_if_server_error(r, "heartbeat");
     if (r.status == 404) throw UnknownWorker("gateway does not know worker " + worker_id);
     if (r.status != 200)
-        throw GatewayError(r.status, "heartbeat: gateway answered " + std::to_string(r.status) +
-                                         ": " + r.error_text());
+        throw GatewayError(r.status, "heartbeat: gateway answered " +
+                                         std::to_string(r.status) + ": " +
+                                         r.error_text());
     std::vector<std::string> cancel;
     boost::system::error_code ec;
     json::value doc = json::parse(r.body, ec);
@@ -130,7 +139,8 @@ std::vector<std::string> GatewayApi::heartbeat(const std::string& worker_id,
     return cancel;
 }
 
-Reply GatewayApi::upload_result(const std::string& lease_id, const std::filesystem::path& exr_zst,
+Reply GatewayApi::upload_result(const std::string& lease_id,
+                                const std::filesystem::path& exr_zst,
                                 double render_seconds, const std::string& device,
                                 const std::string& worker_id) {
     http::fields h;
@@ -141,7 +151,8 @@ Reply GatewayApi::upload_result(const std::string& lease_id, const std::filesyst
     h.set("X-Farm-Render-Seconds", seconds);
     if (!device.empty()) h.set("X-Farm-Device", device);
     if (!worker_id.empty()) h.set("X-Farm-Worker", worker_id);
-    return http_.send_file(http::verb::put, "/api/v1/leases/" + lease_id + "/result", exr_zst, h);
+    return http_.send_file(http::verb::put, "/api/v1/leases/" + lease_id + "/result",
+                           exr_zst, h);
 }
 
 Reply GatewayApi::report_failure(const std::string& lease_id, const std::string& reason,

@@ -16,17 +16,17 @@ namespace farm::worker {
 // The gateway does not know this worker (it restarted without our registration, or
 // forgot us): register again.
 class UnknownWorker : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 // A 4xx other than the ones the protocol gives a meaning to.
 class GatewayError : public std::runtime_error {
-public:
+  public:
     GatewayError(unsigned status, const std::string& message)
         : std::runtime_error(message), status_(status) {}
     unsigned status() const { return status_; }
 
-private:
+  private:
     unsigned status_;
 };
 
@@ -52,7 +52,7 @@ struct LeaseReport {
 };
 
 class GatewayApi {
-public:
+  public:
     GatewayApi(GatewayAddress address, const std::atomic<bool>* abort)
         : http_(std::move(address), abort) {}
 
@@ -66,11 +66,12 @@ public:
     Reply upload_result(const std::string& lease_id, const std::filesystem::path& exr_zst,
                         double render_seconds, const std::string& device,
                         const std::string& worker_id);
-    Reply report_failure(const std::string& lease_id, const std::string& reason, bool retryable);
+    Reply report_failure(const std::string& lease_id, const std::string& reason,
+                         bool retryable);
 
     HttpClient& http() { return http_; }
 
-private:
+  private:
     HttpClient http_;
 };
 

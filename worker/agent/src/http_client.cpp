@@ -25,9 +25,11 @@ std::string Reply::error_text() const {
 
 GatewayAddress GatewayAddress::parse(const std::string& url, std::string token) {
     std::string rest = url;
-    if (rest.starts_with("http://")) rest = rest.substr(7);
+    if (rest.starts_with("http://"))
+        rest = rest.substr(7);
     else if (rest.find("://") != std::string::npos)
-        throw std::invalid_argument("gateway URL must be http://host:port, got '" + url + "'");
+        throw std::invalid_argument("gateway URL must be http://host:port, got '" + url +
+                                    "'");
     while (!rest.empty() && rest.back() == '/') rest.pop_back();
     GatewayAddress a;
     a.token = std::move(token);
@@ -40,8 +42,10 @@ GatewayAddress GatewayAddress::parse(const std::string& url, std::string token) 
         a.port = rest.substr(colon + 1);
     }
     if (a.host.empty() || a.port.empty() ||
-        a.port.find_first_not_of("0123456789") != std::string::npos || rest.find('/') != std::string::npos)
-        throw std::invalid_argument("gateway URL must be http://host:port, got '" + url + "'");
+        a.port.find_first_not_of("0123456789") != std::string::npos ||
+        rest.find('/') != std::string::npos)
+        throw std::invalid_argument("gateway URL must be http://host:port, got '" + url +
+                                    "'");
     return a;
 }
 
@@ -50,7 +54,8 @@ void HttpClient::run_until(const bool& done) {
     while (!done) {
         ioc_.run_for(std::chrono::milliseconds(100));
         if (!done && abort_ && abort_->load()) {
-            if (stream_) stream_->close();  // completes the pending operation with an error
+            if (stream_)
+                stream_->close();  // completes the pending operation with an error
             ioc_.restart();
             ioc_.run();
             stream_.reset();
@@ -82,8 +87,8 @@ void HttpClient::connect(std::chrono::seconds timeout) {
     run_until(done);
     if (ec) {
         stream_.reset();
-        throw TransportError("cannot connect to " + address_.host + ":" + address_.port + ": " +
-                             ec.message());
+        throw TransportError("cannot connect to " + address_.host + ":" + address_.port +
+                             ": " + ec.message());
     }
 }
 
@@ -91,7 +96,8 @@ void HttpClient::prepare(http::fields& fields, const http::fields& extra) {
     for (const auto& f : extra) fields.set(f.name_string(), f.value());
     fields.set(http::field::host, address_.host);
     fields.set(http::field::user_agent, "farm-worker/0.1");
-    if (!address_.token.empty()) fields.set(http::field::authorization, "Bearer " + address_.token);
+    if (!address_.token.empty())
+        fields.set(http::field::authorization, "Bearer " + address_.token);
 }
 
 template <class Request>
@@ -121,8 +127,9 @@ Reply HttpClient::exchange(Request& req, std::chrono::seconds timeout) {
         stream_.reset();
         // The server may close a kept-alive connection while idle: tell the caller so it
         // can retry once on a fresh one.
-        throw TransportError(std::string(reused ? "reused:" : "") + std::string(req.method_string()) +
-                             " " + std::string(req.target()) + " failed: " + ec.message());
+        throw TransportError(std::string(reused ? "reused:" : "") +
+                             std::string(req.method_string()) + " " +
+                             std::string(req.target()) + " failed: " + ec.message());
     }
     auto res = parser.release();
     if (!res.keep_alive()) stream_.reset();
@@ -152,26 +159,30 @@ Reply HttpClient::request(http::verb verb, const std::string& target, std::strin
         try {
             return exchange(req, timeout);
         } catch (const TransportError& e) {
-            if (attempt == 0 && std::string_view(e.what()).starts_with("reused:")) continue;
+            if (attempt == 0 && std::string_view(e.what()).starts_with("reused:"))
+                continue;
             rethrow_clean(e);
         }
     }
 }
 
 Reply HttpClient::send_file(http::verb verb, const std::string& target,
-                            const std::filesystem::path& file, const http::fields& headers,
-                            std::chrono::seconds timeout) {
+                            const std::filesystem::path& file,
+                            const http::fields& headers, std::chrono::seconds timeout) {
     for (int attempt = 0;; ++attempt) {
         http::request<http::file_body> req{verb, target, 11};
         prepare(req.base(), headers);
         beast::error_code ec;
         req.body().open(file.c_str(), beast::file_mode::scan, ec);
-        if (ec) throw std::runtime_error("cannot open " + file.string() + ": " + ec.message());
+        if (ec)
+            throw std::runtime_error("cannot open " + file.string() + ": " +
+                                     ec.message());
         req.prepare_payload();
         try {
             return exchange(req, timeout);
         } catch (const TransportError& e) {
-            if (attempt == 0 && std::string_view(e.what()).starts_with("reused:")) continue;
+            if (attempt == 0 && std::string_view(e.what()).starts_with("reused:"))
+                continue;
             rethrow_clean(e);
         }
     }

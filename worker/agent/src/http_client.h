@@ -4,10 +4,10 @@
 // file (results may be large). One client per thread.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -20,12 +20,12 @@ namespace http = boost::beast::http;
 
 // The gateway could not be reached, or the exchange broke off: worth retrying later.
 class TransportError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 // The caller's abort flag was raised while the request was in flight.
 class Aborted : public std::runtime_error {
-public:
+  public:
     Aborted() : std::runtime_error("aborted") {}
 };
 
@@ -40,12 +40,13 @@ struct GatewayAddress {
     std::string host = "127.0.0.1";
     std::string port = "8080";
     std::string token;
-    // Accepts "http://host:port", "host:port" or "http://host"; throws std::invalid_argument.
+    // Accepts "http://host:port", "host:port" or "http://host"; throws
+    // std::invalid_argument.
     static GatewayAddress parse(const std::string& url, std::string token = {});
 };
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(GatewayAddress address, const std::atomic<bool>* abort = nullptr)
         : address_(std::move(address)), abort_(abort) {}
 
@@ -58,7 +59,7 @@ public:
                     const std::filesystem::path& file, const http::fields& headers,
                     std::chrono::seconds timeout = std::chrono::seconds(300));
 
-private:
+  private:
     template <class Request>
     Reply exchange(Request& request, std::chrono::seconds timeout);
     void connect(std::chrono::seconds timeout);

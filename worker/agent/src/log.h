@@ -14,13 +14,14 @@ void log(const std::string& message);
 // Logs the first occurrence, then at most one line per `period` carrying how many were
 // held back; reset() (the condition cleared) logs nothing and starts over.
 class Throttle {
-public:
-    explicit Throttle(std::chrono::seconds period = std::chrono::seconds(30)) : period_(period) {}
+  public:
+    explicit Throttle(std::chrono::seconds period = std::chrono::seconds(30))
+        : period_(period) {}
     void log(const std::string& message);
     // Returns how many occurrences there were since the last reset (0 = none).
     int reset();
 
-private:
+  private:
     std::mutex mutex_;
     std::chrono::seconds period_;
     std::chrono::steady_clock::time_point last_{};

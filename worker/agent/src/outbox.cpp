@@ -26,13 +26,16 @@ void fsync_and_rename(int fd, const fs::path& tmp, const fs::path& target) {
     if (!ok || ::rename(tmp.c_str(), target.c_str()) != 0) {
         std::error_code ec;
         fs::remove(tmp, ec);
-        throw std::runtime_error("cannot store " + target.string() + ": " + std::strerror(errno));
+        throw std::runtime_error("cannot store " + target.string() + ": " +
+                                 std::strerror(errno));
     }
 }
 
 int create_tmp(const fs::path& tmp) {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    if (fd < 0)
+        throw std::runtime_error("cannot create " + tmp.string() + ": " +
+                                 std::strerror(errno));
     return fd;
 }
 
@@ -41,7 +44,9 @@ void write_all(int fd, const void* data, std::size_t n, const fs::path& path) {
     while (n > 0) {
         ssize_t w = ::write(fd, p, n);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+        if (w <= 0)
+            throw std::runtime_error("cannot write " + path.string() + ": " +
+                                     std::strerror(errno));
         p += w;
         n -= static_cast<std::size_t>(w);
     }
@@ -51,9 +56,11 @@ void write_all(int fd, const void* data, std::size_t n, const fs::path& path) {
 void compress_file(const fs::path& in, const fs::path& out) {
     std::ifstream src(in, std::ios::binary);
     if (!src) throw std::runtime_error("cannot read " + in.string());
-    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                            ZSTD_freeCCtx);
     ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, 3);
-    ZSTD_CCtx_setPledgedSrcSize(cctx.get(), fs::file_size(in));  // frame declares its size
+    ZSTD_CCtx_setPledgedSrcSize(cctx.get(),
+                                fs::file_size(in));  // frame declares its size
     fs::path tmp = out.string() + ".tmp";
     int fd = create_tmp(tmp);
     std::vector<char> ibuf(ZSTD_CStreamInSize()), obuf(ZSTD_CStreamOutSize());
@@ -68,8 +75,11 @@ void compress_file(const fs::path& in, const fs::path& out) {
             bool finished = false;
             while (!finished) {
                 ZSTD_outBuffer output{obuf.data(), obuf.size(), 0};
-                std::size_t left = ZSTD_compressStream2(cctx.get(), &output, &input, mode);
-                if (ZSTD_isError(left)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(left));
+                std::size_t left =
+                    ZSTD_compressStream2(cctx.get(), &output, &input, mode);
+                if (ZSTD_isError(left))
+                    throw std::runtime_error(std::string("zstd: ") +
+                                             ZSTD_getErrorName(left));
                 write_all(fd, obuf.data(), output.pos, tmp);
                 finished = last ? left == 0 : input.pos == input.size;
             }
@@ -87,7 +97,8 @@ void compress_file(const fs::path& in, const fs::path& out) {
 
 bool safe_lease_id(const std::string& id) {
     return !id.empty() && id.size() <= 128 && id[0] != '.' &&
-           id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+           id.find_first_not_of(
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
                std::string::npos;
 }
 
@@ -96,8 +107,10 @@ Outbox::Outbox(fs::path dir, GatewayAddress gateway, double retry_max_s)
     fs::create_directories(dir_);
     std::vector<fs::path> metas;
     for (const auto& e : fs::directory_iterator(dir_)) {
-        if (e.path().extension() == ".tmp") fs::remove(e.path());
-        else if (e.path().extension() == ".json") metas.push_back(e.path());
+        if (e.path().extension() == ".tmp")
+            fs::remove(e.path());
+        else if (e.path().extension() == ".json")
+            metas.push_back(e.path());
     }
     std::sort(metas.begin(), metas.end());
     for (const fs::path& m : metas) {
@@ -113,7 +126,8 @@ Outbox::Outbox(fs::path dir, GatewayAddress gateway, double retry_max_s)
             e.worker_id = std::string(o.at("worker_id").as_string());
             e.reason = std::string(o.at("reason").as_string());
             e.retryable = o.at("retryable").as_bool();
-            if (!safe_lease_id(e.lease_id) || (e.is_result && !fs::exists(payload(e.lease_id))))
+            if (!safe_lease_id(e.lease_id) ||
+                (e.is_result && !fs::exists(payload(e.lease_id))))
                 throw std::runtime_error("incomplete entry");
             queue_.push_back(std::move(e));
         } catch (const std::exception& ex) {
@@ -121,13 +135,18 @@ Outbox::Outbox(fs::path dir, GatewayAddress gateway, double retry_max_s)
         }
     }
     if (!queue_.empty())
-        log("outbox: " + std::to_string(queue_.size()) + " undelivered entries from an earlier run");
+        log("outbox: " + std::to_string(queue_.size()) +
+            " undelivered entries from an earlier run");
 }
 
 void Outbox::write_meta(const OutboxEntry& e) {
-    json::object o{{"lease_id", e.lease_id}, {"kind", e.is_result ? "result" : "failure"},
-                   {"render_seconds", e.render_seconds}, {"device", e.device},
-                   {"worker_id", e.worker_id}, {"reason", e.reason}, {"retryable", e.retryable}};
+    json::object o{{"lease_id", e.lease_id},
+                   {"kind", e.is_result ? "result" : "failure"},
+                   {"render_seconds", e.render_seconds},
+                   {"device", e.device},
+                   {"worker_id", e.worker_id},
+                   {"reason", e.reason},
+                   {"retryable", e.retryable}};
     std::string text = json::serialize(o);
     fs::path tmp = meta(e.lease_id).string() + ".tmp";
     int fd = create_tmp(tmp);
@@ -137,7 +156,8 @@ void Outbox::write_meta(const OutboxEntry& e) {
         ::close(fd);
         throw;
     }
-    fsync_and_rename(fd, tmp, meta(e.lease_id));  // the entry exists once this is in place
+    fsync_and_rename(fd, tmp,
+                     meta(e.lease_id));  // the entry exists once this is in place
 }
 
 void Outbox::add_result(OutboxEntry entry, const fs::path& exr) {
@@ -206,26 +226,29 @@ void Outbox::abort() {
 }
 
 Outbox::Outcome Outbox::deliver(GatewayApi& api, const OutboxEntry& e) {
-    Reply r = e.is_result
-                  ? api.upload_result(e.lease_id, payload(e.lease_id), e.render_seconds, e.device, e.worker_id)
-                  : api.report_failure(e.lease_id, e.reason, e.retryable);
+    Reply r = e.is_result ? api.upload_result(e.lease_id, payload(e.lease_id),
+                                              e.render_seconds, e.device, e.worker_id)
+                          : api.report_failure(e.lease_id, e.reason, e.retryable);
     const char* what = e.is_result ? "result" : "failure report";
     if (r.status >= 200 && r.status < 300) {
         log("lease " + e.lease_id + ": " + what + " delivered");
         return Outcome::delivered;
     }
-    throw_if_server_error(r, std::string("delivering ") + what + " of lease " + e.lease_id);
+    throw_if_server_error(r,
+                          std::string("delivering ") + what + " of lease " + e.lease_id);
     if (r.status == 409 || r.status == 404) {
-        log("lease " + e.lease_id + " lost (" + std::to_string(r.status) + ": " + r.error_text() +
-            "): dropping its " + what);
+        log("lease " + e.lease_id + " lost (" + std::to_string(r.status) + ": " +
+            r.error_text() + "): dropping its " + what);
         return Outcome::dropped;
     }
-    log("lease " + e.lease_id + ": gateway refused the " + what + " (" + std::to_string(r.status) +
-        ": " + r.error_text() + ")" + (e.is_result ? "; kept in outbox/rejected/" : ""));
+    log("lease " + e.lease_id + ": gateway refused the " + what + " (" +
+        std::to_string(r.status) + ": " + r.error_text() + ")" +
+        (e.is_result ? "; kept in outbox/rejected/" : ""));
     if (e.is_result) {
         std::error_code ec;
         fs::create_directories(dir_ / "rejected", ec);
-        fs::rename(payload(e.lease_id), dir_ / "rejected" / payload(e.lease_id).filename(), ec);
+        fs::rename(payload(e.lease_id),
+                   dir_ / "rejected" / payload(e.lease_id).filename(), ec);
     }
     return Outcome::dropped;
 }
@@ -261,7 +284,8 @@ void Outbox::run() {
             continue;
         }
         if (int n = unreachable.reset(); n > 0)
-            log("outbox: gateway reachable again after " + std::to_string(n) + " failed attempts");
+            log("outbox: gateway reachable again after " + std::to_string(n) +
+                " failed attempts");
         backoff.reset();
         std::lock_guard lock(mutex_);
         if (!queue_.empty() && queue_.front().lease_id == entry.lease_id) {

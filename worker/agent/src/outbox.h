@@ -28,7 +28,7 @@ struct OutboxEntry {
 };
 
 class Outbox {
-public:
+  public:
     // Loads entries a previous run left behind.
     Outbox(std::filesystem::path dir, GatewayAddress gateway, double retry_max_s);
 
@@ -47,12 +47,16 @@ public:
     void finish();
     void abort();
 
-private:
+  private:
     enum class Outcome { delivered, dropped, retry };
     Outcome deliver(GatewayApi& api, const OutboxEntry& entry);
     void remove_files(const std::string& lease_id);
-    std::filesystem::path payload(const std::string& id) const { return dir_ / (id + ".exr.zst"); }
-    std::filesystem::path meta(const std::string& id) const { return dir_ / (id + ".json"); }
+    std::filesystem::path payload(const std::string& id) const {
+        return dir_ / (id + ".exr.zst");
+    }
+    std::filesystem::path meta(const std::string& id) const {
+        return dir_ / (id + ".json");
+    }
     void write_meta(const OutboxEntry& entry);
 
     std::filesystem::path dir_;

@@ -27,7 +27,8 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
     if (out < 0 || err_fd_ < 0) {
         if (out >= 0) ::close(out);
         if (err_fd_ >= 0) ::close(err_fd_);
-        throw std::runtime_error("cannot create render logs in " + out_file.parent_path().string());
+        throw std::runtime_error("cannot create render logs in " +
+                                 out_file.parent_path().string());
     }
     int pty_slave = -1;
     if (::openpty(&pty_, &pty_slave, nullptr, nullptr, nullptr) == 0) {
@@ -48,7 +49,8 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
         ::dup2(null, 0);
         ::dup2(out, 1);
         ::dup2(child_err, 2);
-        // Only stdio: an inherited gateway connection would stay open for the whole render.
+        // Only stdio: an inherited gateway connection would stay open for the whole
+        // render.
         ::close_range(3, ~0u, 0);
         ::execv(args[0], args.data());
         const char msg[] = "farm-worker: cannot execute the renderer\n";
@@ -61,7 +63,8 @@ RenderProcess::RenderProcess(const std::vector<std::string>& argv,
     if (pid_ < 0) {
         if (pty_ >= 0) ::close(pty_);
         ::close(err_fd_);
-        throw std::runtime_error(std::string("fork failed: ") + std::strerror(fork_errno));
+        throw std::runtime_error(std::string("fork failed: ") +
+                                 std::strerror(fork_errno));
     }
     ::setpgid(pid_, pid_);  // also from the parent, so kill(-pid) works at once
 }
@@ -77,10 +80,13 @@ void RenderProcess::take_segment(bool line_end) {
     seg.swap(pending_);
     // "farm-render:  42%" is the progress display; anything else is a message to keep.
     static constexpr std::string_view kPrefix = "farm-render:";
-    if (seg.starts_with(kPrefix) && seg.size() > kPrefix.size() + 1 && seg.back() == '%') {
-        std::string_view digits(seg.data() + kPrefix.size(), seg.size() - kPrefix.size() - 1);
+    if (seg.starts_with(kPrefix) && seg.size() > kPrefix.size() + 1 &&
+        seg.back() == '%') {
+        std::string_view digits(seg.data() + kPrefix.size(),
+                                seg.size() - kPrefix.size() - 1);
         while (!digits.empty() && digits.front() == ' ') digits.remove_prefix(1);
-        if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+        if (!digits.empty() &&
+            digits.find_first_not_of("0123456789") == std::string_view::npos) {
             progress_ = std::min(1.0, std::atoi(std::string(digits).c_str()) / 100.0);
             return;
         }
@@ -117,8 +123,10 @@ bool RenderProcess::poll() {
     if (!pending_.empty()) take_segment(true);
     done_ = true;
     end_ = std::chrono::steady_clock::now();
-    if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) signal_ = WTERMSIG(status);
+    if (WIFEXITED(status))
+        exit_code_ = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        signal_ = WTERMSIG(status);
     return true;
 }
 
@@ -140,7 +148,9 @@ double RenderProcess::seconds() const {
 
 std::string RenderProcess::describe_exit() const {
     if (!done_) return "still running";
-    if (signal_) return "killed by signal " + std::to_string(signal_) + " (" + ::sigabbrev_np(signal_) + ")";
+    if (signal_)
+        return "killed by signal " + std::to_string(signal_) + " (" +
+               ::sigabbrev_np(signal_) + ")";
     return "exit status " + std::to_string(exit_code_);
 }
 
@@ -148,17 +158,20 @@ std::vector<std::string> render_command(const std::filesystem::path& renderer,
                                         const std::filesystem::path& settings_file,
                                         const Lease& lease, const std::string& device,
                                         const std::filesystem::path& output) {
-    std::vector<std::string> argv{renderer.string(), settings_file.string(),
-                                  "--frame", std::to_string(lease.frame)};
+    std::vector<std::string> argv{renderer.string(), settings_file.string(), "--frame",
+                                  std::to_string(lease.frame)};
     if (lease.tile) {
         const auto& t = *lease.tile;
-        argv.insert(argv.end(), {"--tile", std::to_string(t[0]) + "," + std::to_string(t[1]) + "," +
-                                               std::to_string(t[2]) + "," + std::to_string(t[3])});
+        argv.insert(argv.end(),
+                    {"--tile", std::to_string(t[0]) + "," + std::to_string(t[1]) + "," +
+                                   std::to_string(t[2]) + "," + std::to_string(t[3])});
     }
     if (lease.spp > 0) argv.insert(argv.end(), {"--spp", std::to_string(lease.spp)});
     if (lease.width > 0 && lease.height > 0)
-        argv.insert(argv.end(), {"--res", std::to_string(lease.width) + "x" + std::to_string(lease.height)});
-    if (lease.max_depth > 0) argv.insert(argv.end(), {"--depth", std::to_string(lease.max_depth)});
+        argv.insert(argv.end(), {"--res", std::to_string(lease.width) + "x" +
+                                              std::to_string(lease.height)});
+    if (lease.max_depth > 0)
+        argv.insert(argv.end(), {"--depth", std::to_string(lease.max_depth)});
     if (!lease.camera.empty()) argv.insert(argv.end(), {"--camera", lease.camera});
     argv.insert(argv.end(), {"--device", device, "-o", output.string()});
     return argv;
@@ -168,7 +181,8 @@ std::string file_tail(const std::filesystem::path& file, std::size_t max_bytes) 
     std::ifstream in(file, std::ios::binary | std::ios::ate);
     if (!in) return {};
     std::streamoff size = in.tellg();
-    std::streamoff start = size > std::streamoff(max_bytes) ? size - std::streamoff(max_bytes) : 0;
+    std::streamoff start =
+        size > std::streamoff(max_bytes) ? size - std::streamoff(max_bytes) : 0;
     in.seekg(start);
     std::string text(static_cast<std::size_t>(size - start), '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));

@@ -20,15 +20,18 @@
 namespace farm::worker {
 
 class RenderProcess {
-public:
-    // Starts argv[0] with stdout and stderr to the given files; throws std::runtime_error.
-    RenderProcess(const std::vector<std::string>& argv, const std::filesystem::path& out_file,
+  public:
+    // Starts argv[0] with stdout and stderr to the given files; throws
+    // std::runtime_error.
+    RenderProcess(const std::vector<std::string>& argv,
+                  const std::filesystem::path& out_file,
                   const std::filesystem::path& err_file);
     ~RenderProcess();  // kills and reaps a child still running
     RenderProcess(const RenderProcess&) = delete;
     RenderProcess& operator=(const RenderProcess&) = delete;
 
-    // Reads what the child wrote so far; true once it has exited (reaps it). Never blocks.
+    // Reads what the child wrote so far; true once it has exited (reaps it). Never
+    // blocks.
     bool poll();
     double progress() const { return progress_; }  // 0..1, from farm-render's display
     // SIGKILL to the child's process group, then reaps it.
@@ -39,9 +42,10 @@ public:
     int exit_code() const { return exit_code_; }  // -1 when killed by a signal
     int signal() const { return signal_; }
     double seconds() const;
-    std::string describe_exit() const;  // "exit status 1", "killed by signal 11 (SIGSEGV)"
+    std::string describe_exit()
+        const;  // "exit status 1", "killed by signal 11 (SIGSEGV)"
 
-private:
+  private:
     void pump();  // pty -> progress and the stderr log
     void take_segment(bool line_end);
 

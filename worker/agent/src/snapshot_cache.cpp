@@ -21,7 +21,9 @@ namespace {
 
 constexpr std::size_t kBatchRawBytes = 16u << 20;  // per /chunks/fetch request
 
-bool pid_alive(long pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
+bool pid_alive(long pid) {
+    return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM);
+}
 
 // Pack records: id[32] | u32le length | encoded chunk (transfer/PROTOCOL.md).
 std::vector<std::pair<tr::ChunkId, tr::ByteView>> parse_pack(const std::string& body) {
@@ -29,7 +31,8 @@ std::vector<std::pair<tr::ChunkId, tr::ByteView>> parse_pack(const std::string& 
     auto* p = reinterpret_cast<const std::uint8_t*>(body.data());
     std::size_t pos = 0, n = body.size();
     while (pos < n) {
-        if (n - pos < 36) throw TransportError("chunk pack truncated at byte " + std::to_string(pos));
+        if (n - pos < 36)
+            throw TransportError("chunk pack truncated at byte " + std::to_string(pos));
         tr::ChunkId id;
         std::memcpy(id.bytes.data(), p + pos, 32);
         std::uint32_t len = 0;
@@ -81,18 +84,23 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
         throw SnapshotError(e.what(), false);
     }
     auto id = tr::ChunkId::from_hex(snapshot);
-    if (!id) throw SnapshotError("snapshot id '" + snapshot + "' is not 64 hex digits", false);
+    if (!id)
+        throw SnapshotError("snapshot id '" + snapshot + "' is not 64 hex digits", false);
     const std::string hex = id->hex();
     fs::path final_dir = folder(tenant, hex);
     if (fs::is_directory(final_dir)) return final_dir;
 
-    Reply r = http.request(http::verb::get, "/api/v1/snapshots/" + hex, {}, tenant_header(tenant));
+    Reply r = http.request(http::verb::get, "/api/v1/snapshots/" + hex, {},
+                           tenant_header(tenant));
     throw_if_server_error(r, "fetching snapshot " + hex);
     if (r.status != 200)
-        throw SnapshotError("snapshot " + hex + ": gateway answered " + std::to_string(r.status) +
-                                ": " + r.error_text(), true);
-    tr::ByteView manifest_bytes(reinterpret_cast<const std::uint8_t*>(r.body.data()), r.body.size());
-    if (tr::snapshot_id(manifest_bytes) != *id) throw TransportError("snapshot " + hex + " arrived corrupted");
+        throw SnapshotError("snapshot " + hex + ": gateway answered " +
+                                std::to_string(r.status) + ": " + r.error_text(),
+                            true);
+    tr::ByteView manifest_bytes(reinterpret_cast<const std::uint8_t*>(r.body.data()),
+                                r.body.size());
+    if (tr::snapshot_id(manifest_bytes) != *id)
+        throw TransportError("snapshot " + hex + " arrived corrupted");
     tr::Manifest manifest;
     try {
         manifest = tr::parse_manifest(manifest_bytes);
@@ -120,12 +128,15 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
         if (batch.empty()) continue;
         std::string ids;
         for (const tr::ChunkId& c : batch) ids.append(c.bytes.begin(), c.bytes.end());
-        Reply pack = http.request(http::verb::post, "/api/v1/chunks/fetch", std::move(ids),
-                                  tenant_header(tenant), std::chrono::seconds(300));
+        Reply pack =
+            http.request(http::verb::post, "/api/v1/chunks/fetch", std::move(ids),
+                         tenant_header(tenant), std::chrono::seconds(300));
         throw_if_server_error(pack, "fetching chunks");
         if (pack.status != 200)
             throw SnapshotError("fetching chunks of " + hex + ": gateway answered " +
-                                std::to_string(pack.status) + ": " + pack.error_text(), true);
+                                    std::to_string(pack.status) + ": " +
+                                    pack.error_text(),
+                                true);
         auto records = parse_pack(pack.body);
         try {
             store.put_chunks(records);  // verifies every hash before storing
@@ -133,15 +144,16 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
             throw TransportError("chunks of " + hex + " arrived corrupted: " + e.what());
         }
         if (records.size() != batch.size())
-            throw TransportError("gateway sent " + std::to_string(records.size()) + " of " +
-                                 std::to_string(batch.size()) + " chunks");
+            throw TransportError("gateway sent " + std::to_string(records.size()) +
+                                 " of " + std::to_string(batch.size()) + " chunks");
         st.chunks_fetched += records.size();
         st.bytes_received += pack.body.size();
     }
 
     static std::atomic<unsigned> counter{0};
     fs::path build = dir_ / "snapshots" / tenant /
-                     (".build-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + hex);
+                     (".build-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(counter++) + "-" + hex);
     fs::create_directories(build.parent_path());
     try {
         tr::restore_folder(manifest, store, build);
@@ -156,8 +168,10 @@ fs::path SnapshotCache::ensure(HttpClient& http, const std::string& tenant,
         std::error_code ec;
         fs::remove_all(build, ec);
         // Another agent (or slot) finished the same snapshot first: use theirs.
-        if ((err == EEXIST || err == ENOTEMPTY) && fs::is_directory(final_dir)) return final_dir;
-        throw std::runtime_error("cannot rename " + build.string() + ": " + std::strerror(err));
+        if ((err == EEXIST || err == ENOTEMPTY) && fs::is_directory(final_dir))
+            return final_dir;
+        throw std::runtime_error("cannot rename " + build.string() + ": " +
+                                 std::strerror(err));
     }
     st.materialized = true;
     return final_dir;

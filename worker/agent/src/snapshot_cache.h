@@ -23,12 +23,12 @@ namespace farm::worker {
 // refusal by the gateway (404, 401) may be this worker's configuration, so another
 // attempt elsewhere is worth it; the gateway's attempt limit bounds the retries.
 class SnapshotError : public std::runtime_error {
-public:
+  public:
     SnapshotError(const std::string& message, bool retryable)
         : std::runtime_error(message), retryable_(retryable) {}
     bool retryable() const { return retryable_; }
 
-private:
+  private:
     bool retryable_;
 };
 
@@ -39,7 +39,7 @@ struct FetchStats {
 };
 
 class SnapshotCache {
-public:
+  public:
     // Creates the folders and removes builds left by agents that died.
     explicit SnapshotCache(std::filesystem::path cache_dir);
 
@@ -47,13 +47,15 @@ public:
     // `http` (sync routes, X-Farm-Tenant: tenant). Throws TransportError (retry later),
     // Aborted, or SnapshotError.
     std::filesystem::path ensure(HttpClient& http, const std::string& tenant,
-                                 const std::string& snapshot, FetchStats* stats = nullptr);
+                                 const std::string& snapshot,
+                                 FetchStats* stats = nullptr);
 
-    std::filesystem::path folder(const std::string& tenant, const std::string& snapshot) const {
+    std::filesystem::path folder(const std::string& tenant,
+                                 const std::string& snapshot) const {
         return dir_ / "snapshots" / tenant / snapshot;
     }
 
-private:
+  private:
     std::filesystem::path dir_;
     farm::transfer::Store chunks_;
 };

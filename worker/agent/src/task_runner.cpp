@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string describe(const Lease& l) {
-    std::string s = "task " + l.task_id + " of job " + l.job_id + ", frame " + std::to_string(l.frame);
+    std::string s = "task " + l.task_id + " of job " + l.job_id + ", frame " +
+                    std::to_string(l.frame);
     if (l.tile) {
         const auto& t = *l.tile;
         s += ", tile " + std::to_string(t[0]) + "," + std::to_string(t[1]) + "," +
@@ -27,8 +28,10 @@ constexpr int kFetchAttempts = 4;
 
 }  // namespace
 
-void Agent::Impl::report_failure(const Lease& lease, const std::string& reason, bool retryable) {
-    log("lease " + lease.lease_id + " failed" + (retryable ? " (retryable)" : "") + ": " + reason);
+void Agent::Impl::report_failure(const Lease& lease, const std::string& reason,
+                                 bool retryable) {
+    log("lease " + lease.lease_id + " failed" + (retryable ? " (retryable)" : "") + ": " +
+        reason);
     OutboxEntry e;
     e.lease_id = lease.lease_id;
     e.reason = reason;
@@ -36,11 +39,13 @@ void Agent::Impl::report_failure(const Lease& lease, const std::string& reason, 
     try {
         outbox_.add_failure(std::move(e));
     } catch (const std::exception& ex) {
-        log("cannot queue the failure report of lease " + lease.lease_id + ": " + ex.what());
+        log("cannot queue the failure report of lease " + lease.lease_id + ": " +
+            ex.what());
     }
 }
 
-fs::path Agent::Impl::fetch_snapshot(GatewayApi& api, const Lease& lease, const ActiveLease& active) {
+fs::path Agent::Impl::fetch_snapshot(GatewayApi& api, const Lease& lease,
+                                     const ActiveLease& active) {
     Backoff backoff(0.5, 4);
     for (int attempt = 1;; ++attempt) {
         try {
@@ -48,7 +53,9 @@ fs::path Agent::Impl::fetch_snapshot(GatewayApi& api, const Lease& lease, const 
             auto start = std::chrono::steady_clock::now();
             fs::path dir = cache_.ensure(api.http(), lease.tenant, lease.snapshot, &st);
             if (st.materialized) {
-                double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                double s = std::chrono::duration<double>(
+                               std::chrono::steady_clock::now() - start)
+                               .count();
                 log("snapshot " + lease.snapshot.substr(0, 12) + ": fetched " +
                     std::to_string(st.chunks_fetched) + " missing chunks (" +
                     std::to_string(st.bytes_received) + " bytes) and materialized in " +
@@ -64,7 +71,8 @@ fs::path Agent::Impl::fetch_snapshot(GatewayApi& api, const Lease& lease, const 
     }
 }
 
-void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::string& worker_id) {
+void Agent::Impl::run_task(GatewayApi& api, const Lease& lease,
+                           const std::string& worker_id) {
     if (!safe_lease_id(lease.lease_id)) {
         log("ignoring a lease with an unusable id '" + lease.lease_id + "'");
         return;
@@ -92,7 +100,8 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
     try {
         farm::transfer::validate_relative_path(lease.settings);
     } catch (const std::exception& e) {
-        report_failure(lease, std::string("bad settings path in the lease: ") + e.what(), false);
+        report_failure(lease, std::string("bad settings path in the lease: ") + e.what(),
+                       false);
         return;
     }
     fs::path project;
@@ -102,13 +111,16 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
         report_failure(lease, "worker stopping before the render started", true);
         return;
     } catch (const TransportError& e) {
-        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), true);
+        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(),
+                       true);
         return;
     } catch (const SnapshotError& e) {
-        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), e.retryable());
+        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(),
+                       e.retryable());
         return;
     } catch (const std::exception& e) {  // the local disk: full, unwritable, ...
-        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(), true);
+        report_failure(lease, std::string("cannot fetch the snapshot: ") + e.what(),
+                       true);
         return;
     }
     if (active->cancel) {
@@ -120,18 +132,21 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
     const fs::path output = task_dir / "result.exr";
     std::optional<RenderProcess> child;
     try {
-        child.emplace(render_command(o_.renderer, project / lease.settings, lease, o_.device, output),
+        child.emplace(render_command(o_.renderer, project / lease.settings, lease,
+                                     o_.device, output),
                       task_dir / "render.out", task_dir / "render.err");
     } catch (const std::exception& e) {
         report_failure(lease, std::string("cannot start farm-render: ") + e.what(), true);
         return;
     }
-    log("lease " + lease.lease_id + ": rendering (farm-render pid " + std::to_string(child->pid()) + ")");
+    log("lease " + lease.lease_id + ": rendering (farm-render pid " +
+        std::to_string(child->pid()) + ")");
     while (!child->poll()) {
         active->progress = child->progress();
         if (active->cancel) {
             child->kill();
-            log("lease " + lease.lease_id + " canceled by the gateway: killed farm-render pid " +
+            log("lease " + lease.lease_id +
+                " canceled by the gateway: killed farm-render pid " +
                 std::to_string(child->pid()));
             return;
         }
@@ -143,7 +158,8 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (active->cancel) {
-        log("lease " + lease.lease_id + " canceled by the gateway as the render ended: result dropped");
+        log("lease " + lease.lease_id +
+            " canceled by the gateway as the render ended: result dropped");
         return;
     }
     std::error_code ec;
@@ -152,9 +168,12 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
         if (tail.empty()) tail = file_tail(task_dir / "render.out", 500);
         // A clean error exit means farm-render judged the input bad: it would fail
         // anywhere. A crash, a kill or a missing binary (127) may be this host's fault.
-        bool retryable = child->signal() != 0 || child->exit_code() == 127 || child->exit_code() == 0;
-        report_failure(lease, "farm-render " + child->describe_exit() + (tail.empty() ? "" : ": " + tail),
-                       retryable);
+        bool retryable =
+            child->signal() != 0 || child->exit_code() == 127 || child->exit_code() == 0;
+        report_failure(
+            lease,
+            "farm-render " + child->describe_exit() + (tail.empty() ? "" : ": " + tail),
+            retryable);
         return;
     }
     active->progress = 1.0;
@@ -170,7 +189,8 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease, const std::strin
         return;
     }
     log("lease " + lease.lease_id + ": rendered in " + std::to_string(child->seconds()) +
-        " s on " + (entry.device.empty() ? "?" : entry.device) + "; result queued for upload");
+        " s on " + (entry.device.empty() ? "?" : entry.device) +
+        "; result queued for upload");
 }
 
 }  // namespace farm::worker

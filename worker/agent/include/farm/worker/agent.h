@@ -13,8 +13,8 @@ namespace farm::worker {
 struct AgentOptions {
     std::string gateway_url;  // http://host:port
     std::string site;
-    std::string name;         // empty: the host name
-    std::string token;        // Bearer token of the worker role; empty in open mode
+    std::string name;   // empty: the host name
+    std::string token;  // Bearer token of the worker role; empty in open mode
     std::filesystem::path cache_dir;  // may be shared by every agent on the host
     std::filesystem::path work_dir;   // this agent's own: task scratch and the outbox
     std::filesystem::path renderer;   // farm-render binary
@@ -27,7 +27,7 @@ struct AgentOptions {
 };
 
 class Agent {
-public:
+  public:
     // Validates the options and prepares the work and cache folders; throws
     // std::invalid_argument or std::runtime_error with a message naming the problem.
     explicit Agent(AgentOptions options);
@@ -43,7 +43,7 @@ public:
     // Thread-safe; returns at once.
     void stop();
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };
