@@ -142,10 +142,12 @@ TEST_CASE("bad invocations are refused with a message", "[worker]") {
     CHECK(log3.find("http://host:port") != std::string::npos);
 }
 
-TEST_CASE("two slots render two leases at once", "[worker]") {
+TEST_CASE("two slots render two leases at once, a tile and a whole frame", "[worker]") {
     Farm farm;
     farm.gateway.add_lease(farm.lease("l-a", {0, 0, 24, 32}));
-    farm.gateway.add_lease(farm.lease("l-b", {24, 0, 48, 32}));
+    auto whole_frame = farm.lease("l-b", {0, 0, 48, 32});
+    whole_frame["tile"] = nullptr;  // no tile: the whole frame
+    farm.gateway.add_lease(whole_frame);
     auto agent = farm.agent("a1", {"--slots", "2"});
     CHECK(farm.gateway.wait_for([&] { return farm.gateway.results.size() == 2; }, 90s));
     agent.signal(SIGTERM);
@@ -155,6 +157,12 @@ TEST_CASE("two slots render two leases at once", "[worker]") {
     auto lock = farm.gateway.lock();
     CHECK(farm.gateway.registrations == 1);
     CHECK(farm.gateway.failures.empty());
+    REQUIRE(farm.gateway.results.size() == 2);
+    for (const auto& r : farm.gateway.results) {
+        auto tile = r.lease_id == "l-a" ? std::array<int, 4>{0, 0, 24, 32}
+                                        : std::array<int, 4>{0, 0, 48, 32};
+        check_tile_exr(unzstd(r.body), farm.tmp.path, tile, 48, 32);
+    }
 }
 
 TEST_CASE("a lease naming an unknown snapshot or a hostile settings path is failed",

@@ -196,12 +196,23 @@ void Agent::Impl::slot_loop(int slot) {
     while (!stop_) {
         try {
             id = ensure_registered(api);
+            auto asked = std::chrono::steady_clock::now();
             std::optional<Lease> lease = api.poll_lease(id, o_.lease_wait_s);
             if (int n = failures.reset(); n > 0)
                 log("gateway reachable again after " + std::to_string(n) +
                     " failed lease polls");
             backoff.reset();
-            if (!lease) continue;
+            if (!lease) {
+                // A gateway that answers 204 at once (no long-poll) must not make
+                // every idle worker spin on it.
+                auto floor = asked + std::chrono::seconds(1);
+                auto now = std::chrono::steady_clock::now();
+                if (now < floor)
+                    sleep_unless(stop_,
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     floor - now));
+                continue;
+            }
             run_task(api, *lease, id);
             if (o_.once) {
                 // Deliver before exiting: --once means "this task, end to end".
