@@ -90,7 +90,41 @@ Bytes encode_chunk(ByteView raw, int level) {
     return out;
 }
 
-Bytes decode_chunk(ByteView encoded, std::size_t max_raw) {
+namespace {
+
+// Decodes a zstd payload into `out` (resized to the declared size) after the bomb and
+// framing checks.
+void decode_zstd(ByteView payload, std::size_t max_raw, Bytes& out) {
+    unsigned long long declared = ZSTD_getFrameContentSize(payload.data(), payload.size());
+    if (declared == ZSTD_CONTENTSIZE_ERROR) {
+        throw Error(ErrorKind::bad_input, "chunk payload is not a zstd frame");
+    }
+    if (declared == ZSTD_CONTENTSIZE_UNKNOWN) {
+        throw Error(ErrorKind::bad_input, "zstd frame does not declare its content size");
+    }
+    if (declared > max_raw) {
+        throw Error(ErrorKind::too_large, "zstd frame declares " + std::to_string(declared) +
+                                              " bytes, past the limit of " +
+                                              std::to_string(max_raw));
+    }
+    std::size_t frame = ZSTD_findFrameCompressedSize(payload.data(), payload.size());
+    if (ZSTD_isError(frame) || frame != payload.size()) {
+        throw Error(ErrorKind::bad_input,
+                    "chunk payload must be exactly one complete zstd frame");
+    }
+    thread_local DCtx dctx;
+    out.resize(declared);
+    std::size_t n =
+        ZSTD_decompressDCtx(dctx.ctx, out.data(), out.size(), payload.data(), payload.size());
+    if (ZSTD_isError(n) || n != declared) {
+        throw Error(ErrorKind::bad_input,
+                    std::string("zstd frame does not decode: ") +
+                        (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+    }
+}
+
+// The raw payload of a chunk: in place for raw chunks, decoded into `scratch` for zstd.
+ByteView decoded_view(ByteView encoded, std::size_t max_raw, Bytes& scratch) {
     if (encoded.empty()) throw Error(ErrorKind::bad_input, "empty encoded chunk");
     ByteView payload = encoded.subspan(1);
     switch (static_cast<ChunkEncoding>(encoded[0])) {
@@ -101,49 +135,39 @@ Bytes decode_chunk(ByteView encoded, std::size_t max_raw) {
                                                       " bytes exceeds the limit of " +
                                                       std::to_string(max_raw));
             }
-            return Bytes(payload.begin(), payload.end());
-        case ChunkEncoding::zstd: {
-            unsigned long long declared =
-                ZSTD_getFrameContentSize(payload.data(), payload.size());
-            if (declared == ZSTD_CONTENTSIZE_ERROR) {
-                throw Error(ErrorKind::bad_input, "chunk payload is not a zstd frame");
-            }
-            if (declared == ZSTD_CONTENTSIZE_UNKNOWN) {
-                throw Error(ErrorKind::bad_input,
-                            "zstd frame does not declare its content size");
-            }
-            if (declared > max_raw) {
-                throw Error(ErrorKind::too_large,
-                            "zstd frame declares " + std::to_string(declared) +
-                                " bytes, past the limit of " + std::to_string(max_raw));
-            }
-            std::size_t frame = ZSTD_findFrameCompressedSize(payload.data(), payload.size());
-            if (ZSTD_isError(frame) || frame != payload.size()) {
-                throw Error(ErrorKind::bad_input,
-                            "chunk payload must be exactly one complete zstd frame");
-            }
-            thread_local DCtx dctx;
-            Bytes out(declared);
-            std::size_t n = ZSTD_decompressDCtx(dctx.ctx, out.data(), out.size(),
-                                                payload.data(), payload.size());
-            if (ZSTD_isError(n) || n != declared) {
-                throw Error(ErrorKind::bad_input,
-                            std::string("zstd frame does not decode: ") +
-                                (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
-            }
-            return out;
-        }
+            return payload;
+        case ChunkEncoding::zstd:
+            decode_zstd(payload, max_raw, scratch);
+            return scratch;
     }
     throw Error(ErrorKind::bad_input,
                 "unknown chunk encoding flag " + std::to_string(encoded[0]));
 }
 
+void check_id(const ChunkId& id, ByteView raw) {
+    if (sha256(raw) != id) {
+        throw Error(ErrorKind::bad_input, "chunk content does not match its id " + id.hex());
+    }
+}
+
+}  // namespace
+
+Bytes decode_chunk(ByteView encoded, std::size_t max_raw) {
+    Bytes scratch;
+    ByteView raw = decoded_view(encoded, max_raw, scratch);
+    if (raw.data() == scratch.data()) return scratch;
+    return Bytes(raw.begin(), raw.end());
+}
+
+void verify_chunk(const ChunkId& id, ByteView encoded, std::size_t max_raw) {
+    thread_local Bytes scratch;
+    check_id(id, decoded_view(encoded, max_raw, scratch));
+    if (scratch.capacity() > (4u << 20)) Bytes().swap(scratch);  // do not pin large buffers
+}
+
 Bytes decode_and_verify(const ChunkId& id, ByteView encoded, std::size_t max_raw) {
     Bytes raw = decode_chunk(encoded, max_raw);
-    if (sha256(raw) != id) {
-        throw Error(ErrorKind::bad_input,
-                    "chunk content does not match its id " + id.hex());
-    }
+    check_id(id, raw);
     return raw;
 }
 

@@ -9,11 +9,15 @@
 
 namespace farm::transfer {
 
-inline void append_pack_record(Bytes& pack, const ChunkId& id, ByteView encoded) {
-    pack.insert(pack.end(), id.bytes.begin(), id.bytes.end());
+// Works on Bytes and std::string (an HTTP body) alike.
+template <typename Buffer>
+void append_pack_record(Buffer& pack, const ChunkId& id, ByteView encoded) {
+    using Char = typename Buffer::value_type;
+    auto as_chars = [](const std::uint8_t* p) { return reinterpret_cast<const Char*>(p); };
+    pack.insert(pack.end(), as_chars(id.bytes.data()), as_chars(id.bytes.data()) + 32);
     std::uint32_t n = static_cast<std::uint32_t>(encoded.size());
-    for (int i = 0; i < 4; ++i) pack.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
-    pack.insert(pack.end(), encoded.begin(), encoded.end());
+    for (int i = 0; i < 4; ++i) pack.push_back(static_cast<Char>(n >> (8 * i)));
+    pack.insert(pack.end(), as_chars(encoded.data()), as_chars(encoded.data()) + encoded.size());
 }
 
 // Calls fn(id, encoded) for each record; throws Error(bad_input) naming the record index

@@ -118,7 +118,7 @@ struct Piece {
 // One block of one file, cut into chunks; travels through the pipeline stages.
 struct Token {
     std::size_t entry = 0;
-    std::shared_ptr<Bytes> data;
+    std::shared_ptr<std::uint8_t[]> data;  // not zero-filled: read() overwrites it
     std::vector<Piece> pieces;
     bool last = false;  // the file's final block
 };
@@ -136,13 +136,14 @@ public:
                 if (next_file_ == files_.size()) return nullptr;
                 open_file(files_[next_file_++]);
             }
-            auto data = std::make_shared<Bytes>(kReadBlock + carry_.size());
-            std::copy(carry_.begin(), carry_.end(), data->begin());
+            const std::size_t capacity = kReadBlock + carry_.size();
+            std::shared_ptr<std::uint8_t[]> data(new std::uint8_t[capacity]);
+            std::copy(carry_.begin(), carry_.end(), data.get());
             std::size_t filled = carry_.size();
             carry_.clear();
             bool eof = false;
-            while (filled < data->size()) {
-                ssize_t n = ::read(fd_, data->data() + filled, data->size() - filled);
+            while (filled < capacity) {
+                ssize_t n = ::read(fd_, data.get() + filled, capacity - filled);
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) {
                     throw Error(ErrorKind::io, "cannot read " + current_path() + ": " +
@@ -160,12 +161,12 @@ public:
             std::size_t pos = 0;
             while (pos < filled) {
                 std::size_t len =
-                    chunker_.next_cut({data->data() + pos, filled - pos}, eof);
+                    chunker_.next_cut({data.get() + pos, filled - pos}, eof);
                 if (len == 0) break;
                 token->pieces.push_back({pos, static_cast<std::uint32_t>(len)});
                 pos += len;
             }
-            carry_.assign(data->begin() + pos, data->begin() + filled);
+            carry_.assign(data.get() + pos, data.get() + filled);
             token->data = std::move(data);
             token->last = eof;
             if (eof) close_file();
@@ -248,7 +249,7 @@ BuildOutput build_snapshot(const BuildInput& in, ChunkSink& sink) {
                 tbb::filter_mode::parallel,
                 [&](Token* t) {
                     for (Piece& p : t->pieces) {
-                        ByteView bytes(t->data->data() + p.offset, p.size);
+                        ByteView bytes(t->data.get() + p.offset, p.size);
                         p.id = sha256(bytes);
                         p.known = known && known->count(p.id);
                         if (!p.known) p.encoded = encode_chunk(bytes, level);

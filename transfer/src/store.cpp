@@ -86,7 +86,7 @@ bool TenantStore::freshen_chunk(const ChunkId& id) {
 }
 
 bool TenantStore::put_chunk(const ChunkId& id, ByteView encoded) {
-    decode_and_verify(id, encoded);
+    verify_chunk(id, encoded);
     fs::path target = chunk_path(id);
     if (has_chunk(id)) return false;
     detail::write_atomically(dir_ / "tmp", target, encoded);
@@ -108,7 +108,7 @@ std::size_t TenantStore::put_chunks(std::span<const std::pair<ChunkId, ByteView>
         for (std::size_t i = 0; i < chunks.size(); ++i) {
             const auto& [id, encoded] = chunks[i];
             try {
-                decode_and_verify(id, encoded);
+                verify_chunk(id, encoded);
             } catch (const Error& e) {
                 failure.emplace(e.kind(), "chunk " + std::to_string(i) + " (" + id.hex() +
                                               "): " + e.what());
@@ -148,7 +148,7 @@ void TenantStore::quarantine(const ChunkId& id) const {
 Bytes TenantStore::get_chunk_encoded(const ChunkId& id) const {
     Bytes encoded = detail::read_file(chunk_path(id));
     try {
-        decode_and_verify(id, encoded);
+        verify_chunk(id, encoded);
     } catch (const Error& e) {
         quarantine(id);
         throw Error(ErrorKind::corrupt,

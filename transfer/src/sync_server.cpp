@@ -165,14 +165,14 @@ private:
             return json_response(req_, http::status::not_found,
                                  {{"error", "chunks not found"}, {"missing", missing}});
         }
-        Bytes pack;
+        std::string pack;
         for (const ChunkId& id : ids) {
             append_pack_record(pack, id, store_.get_chunk_encoded(id));
             if (pack.size() > kMaxPackBytes) {
                 throw Error(ErrorKind::too_large, "fetch asks for more than one pack holds");
             }
         }
-        return binary_response(req_, to_string(pack));
+        return binary_response(req_, std::move(pack));
     }
 
     Response projects() {

@@ -54,6 +54,11 @@ Bytes encode_chunk(ByteView raw, int level);
 // declared size, a declared size past `max_raw`, or a frame that does not decode exactly.
 Bytes decode_chunk(ByteView encoded, std::size_t max_raw = kMaxChunkSize);
 
+// Checks an encoded chunk against `id` without keeping the decoded bytes (raw chunks are
+// hashed in place, zstd ones decoded into a reused per-thread buffer). Throws like
+// decode_and_verify.
+void verify_chunk(const ChunkId& id, ByteView encoded, std::size_t max_raw = kMaxChunkSize);
+
 // Decodes and checks the SHA-256 against `id`; throws Error(bad_input) on mismatch.
 Bytes decode_and_verify(const ChunkId& id, ByteView encoded,
                         std::size_t max_raw = kMaxChunkSize);
