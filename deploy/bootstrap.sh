@@ -21,7 +21,7 @@ packages=(
     libopenimageio-dev openimageio-tools libembree-dev libtinygltf-dev libstb-dev
     libglpk-dev ffmpeg
 )
-bench_packages=(rsync borgbackup restic casync blender hyperfine)
+bench_packages=(rsync borgbackup restic casync blender hyperfine jq python3-numpy)
 
 if [[ $want_bench == 1 ]]; then packages+=("${bench_packages[@]}"); fi
 
