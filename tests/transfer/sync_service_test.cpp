@@ -82,5 +82,9 @@ TEST_CASE("bad requests get 4xx with a JSON error", "[sync][bad-input]") {
     CHECK(res.result() == http::status::not_found);
     CHECK(boost::json::parse(res.body()).as_object().contains("error"));
     CHECK(SyncService::body_limit(http::verb::post, "/api/v1/chunks") == kMaxPackBytes);
+    CHECK(SyncService::accepts(http::verb::post, "/api/v1/chunks/missing"));
+    CHECK(SyncService::accepts(http::verb::get, "/api/v1/snapshots/abc?base=def"));
+    CHECK_FALSE(SyncService::accepts(http::verb::get, "/api/v1/chunks/x/y"));
+    CHECK_FALSE(SyncService::accepts(http::verb::delete_, "/api/v1/projects"));
     CHECK(SyncService::body_limit(http::verb::get, "/api/v1/projects") == kMaxSmallBody);
 }

@@ -98,6 +98,35 @@ ByteView body_bytes(const Request& req) {
 
 std::string to_string(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
 
+enum class Route { none, missing, upload, fetch, chunk, projects, snapshots, commit, manifest, gc };
+
+// The one place that maps a method and path to an operation; accepts() and the handler
+// both use it, so what the router advertises is exactly what is served.
+Route route_of(http::verb verb, const Target& t) {
+    const auto& p = t.parts;
+    const bool get = verb == http::verb::get, post = verb == http::verb::post;
+    switch (p.size()) {
+        case 1:
+            if (p[0] == "chunks" && post) return Route::upload;
+            if (p[0] == "projects" && get) return Route::projects;
+            if (p[0] == "gc" && post) return Route::gc;
+            break;
+        case 2:
+            if (p[0] == "chunks" && p[1] == "missing" && post) return Route::missing;
+            if (p[0] == "chunks" && p[1] == "fetch" && post) return Route::fetch;
+            if (p[0] == "chunks" && get) return Route::chunk;
+            if (p[0] == "snapshots" && get) return Route::manifest;
+            break;
+        case 3:
+            if (p[0] == "projects" && p[2] == "snapshots") {
+                if (get) return Route::snapshots;
+                if (post) return Route::commit;
+            }
+            break;
+    }
+    return Route::none;
+}
+
 class Handler {
 public:
     Handler(TenantStore& store, const Request& req) : store_(store), req_(req) {}
@@ -105,23 +134,20 @@ public:
     Response run() {
         Target t = split_target(req_.target());
         const auto& p = t.parts;
-        auto verb = req_.method();
-        if (p.size() == 2 && p[0] == "chunks" && p[1] == "missing" && verb == http::verb::post)
-            return missing();
-        if (p.size() == 1 && p[0] == "chunks" && verb == http::verb::post) return upload();
-        if (p.size() == 2 && p[0] == "chunks" && p[1] == "fetch" && verb == http::verb::post)
-            return fetch();
-        if (p.size() == 2 && p[0] == "chunks" && verb == http::verb::get)
-            return binary_response(req_, to_string(store_.get_chunk_encoded(
-                                             parse_id(p[1], "chunk id"))));
-        if (p.size() == 1 && p[0] == "projects" && verb == http::verb::get) return projects();
-        if (p.size() == 3 && p[0] == "projects" && p[2] == "snapshots") {
-            if (verb == http::verb::get) return snapshots(std::string(p[1]));
-            if (verb == http::verb::post) return commit(std::string(p[1]), t.query);
+        switch (route_of(req_.method(), t)) {
+            case Route::missing: return missing();
+            case Route::upload: return upload();
+            case Route::fetch: return fetch();
+            case Route::chunk:
+                return binary_response(
+                    req_, to_string(store_.get_chunk_encoded(parse_id(p[1], "chunk id"))));
+            case Route::projects: return projects();
+            case Route::snapshots: return snapshots(std::string(p[1]));
+            case Route::commit: return commit(std::string(p[1]), t.query);
+            case Route::manifest: return manifest(p[1], t.query);
+            case Route::gc: return gc(t.query);
+            case Route::none: break;
         }
-        if (p.size() == 2 && p[0] == "snapshots" && verb == http::verb::get)
-            return manifest(p[1], t.query);
-        if (p.size() == 1 && p[0] == "gc" && verb == http::verb::post) return gc(t.query);
         return error_response(req_, http::status::not_found,
                               "no route " + std::string(req_.method_string()) + " " +
                                   std::string(req_.target()));
@@ -280,6 +306,10 @@ bool SyncService::owns(std::string_view target) {
     if (t.parts.empty()) return false;
     auto first = t.parts[0];
     return first == "chunks" || first == "projects" || first == "snapshots" || first == "gc";
+}
+
+bool SyncService::accepts(http::verb method, std::string_view target) {
+    return owns(target) && route_of(method, split_target(target)) != Route::none;
 }
 
 std::size_t SyncService::body_limit(http::verb method, std::string_view target) {

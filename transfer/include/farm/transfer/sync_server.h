@@ -27,6 +27,9 @@ public:
 
     // True when `target` (path, possibly with a query) is one of this service's routes.
     static bool owns(std::string_view target);
+    // True when `method` on `target` is an operation this service serves (exact match:
+    // an OpenAPI check can rely on it).
+    static bool accepts(http::verb method, std::string_view target);
     // Largest body accepted for this method and target; larger bodies get 413 before
     // they are read.
     static std::size_t body_limit(http::verb method, std::string_view target);
