@@ -61,6 +61,22 @@ int run_cli(int argc, char** argv) {
                    "write the bound port number here once listening");
     app.add_option("--threads", options.threads, "io threads (default max(4, 2 x cores))")
         ->check(CLI::Range(1u, 1024u));
+    app.add_option("--lease-timeout", options.lease_timeout_s,
+                   "seconds without a heartbeat before a worker's leases are requeued")
+        ->capture_default_str()
+        ->check(CLI::Range(0.5, 86400.0));
+    app.add_option("--max-attempts", options.max_attempts,
+                   "renders of one task before it fails for good")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+    app.add_option("--heartbeat-interval", options.heartbeat_interval_s,
+                   "seconds between worker heartbeats (told to workers)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
+    app.add_option("--sites", options.sites_file,
+                   "JSON {\"site\": {\"yuan_per_gpu_hour\": 8.0, "
+                   "\"yuan_per_cpu_core_hour\": 0.05}}: prices for cost reports")
+        ->check(CLI::ExistingFile);
     CLI11_PARSE(app, argc, argv);
 
     try {

@@ -3,7 +3,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <sstream>
 
+#include "farm/api.h"
 #include "log.h"
+#include "ws/websocket_session.h"
 
 namespace farm::gateway {
 
@@ -68,12 +70,15 @@ void HttpSession::on_read_header(beast::error_code ec, std::size_t) {
     // Also bounds chunked bodies, whose size is unknown until they end.
     parser_->body_limit(verdict.body_limit);
 
-    // Issue 4 seam: WebSocket upgrades (the progress event stream) are taken here, after
-    // admission has authenticated the tenant and before any body is read:
-    //   if (websocket::is_upgrade(parser_->get()))
-    //       return std::make_shared<WebsocketSession>(stream_.release_socket(), ...)
-    //           ->run(parser_->release());
-    // Until then an upgrade request is an ordinary request, and unknown routes get 404.
+    // WebSocket upgrades (the progress event stream) are taken here, after admission has
+    // authenticated the tenant and before any body is read. The socket keeps its strand.
+    if (websocket::is_upgrade(parser_->get()) && router_.farm() &&
+        WebsocketSession::is_events_target(parser_->get().target())) {
+        std::make_shared<WebsocketSession>(stream_.release_socket(),
+                                           router_.farm()->engine(), std::move(tenant_))
+            ->run(parser_->release());
+        return;
+    }
 
     // A client that sent "Expect: 100-continue" holds its body back until told to go on
     // (curl does for large uploads); refusals above went out instead of the 100. Only
@@ -139,6 +144,18 @@ void HttpSession::on_read_error(beast::error_code ec, const char* what) {
 
 void HttpSession::on_request() {
     Request request = parser_->release();
+    // A long-poll answers later: nothing more is read from this connection until it
+    // does, so responses stay in request order.
+    auto head = std::make_shared<Request>(request.method(), request.target(), request.version());
+    head->keep_alive(request.keep_alive());
+    head->content_length(request.body().size());
+    if (router_.handle_async(request, tenant_, [self = shared_from_this(), head](Response res) {
+            net::post(self->stream_.get_executor(), [self, head, res = std::move(res)]() mutable {
+                self->respond(*head, std::move(res));
+            });
+        })) {
+        return;
+    }
     Response res = router_.handle(request, tenant_);
     respond(request, std::move(res));
 }

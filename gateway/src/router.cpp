@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <exception>
 
+#include "farm/api.h"
 #include "log.h"
 
 namespace farm::gateway {
@@ -39,6 +40,7 @@ bool Router::accepts(http::verb method, std::string_view target) {
     if (is_health(target)) return method == http::verb::get;
     // SyncService answers every method on its own routes (405 for the wrong one), so the
     // path is what decides whether a handler exists.
+    if (FarmApi::owns(target)) return FarmApi::accepts(method, target);
     return transfer::SyncService::owns(target);
 }
 
@@ -46,6 +48,7 @@ std::size_t Router::body_limit(http::verb method, std::string_view target) {
     if (transfer::SyncService::owns(target)) {
         return transfer::SyncService::body_limit(method, target);
     }
+    if (FarmApi::owns(target)) return FarmApi::body_limit(method, target);
     // Unknown routes and /healthz still get their (small) body read, so the 404 can keep
     // the connection alive for the next pipelined request.
     return transfer::kMaxSmallBody;
@@ -104,6 +107,7 @@ Response Router::handle(const Request& request, const std::string& tenant) {
             return json_response(request, http::status::ok, {{"status", "ok"}});
         }
         if (transfer::SyncService::owns(target)) return sync_.handle(request, tenant);
+        if (farm_ && FarmApi::owns(target)) return farm_->handle(request, tenant);
         return error(request, http::status::not_found,
                      "no route " + std::string(request.method_string()) + " " +
                          std::string(path_of(target)));
@@ -114,6 +118,13 @@ Response Router::handle(const Request& request, const std::string& tenant) {
         return error(request, http::status::internal_server_error,
                      std::string("internal error: ") + e.what());
     }
+}
+
+bool Router::handle_async(const Request& request, const std::string& tenant,
+                          std::function<void(Response)> done) {
+    if (!farm_ || !FarmApi::is_async(request.method(), request.target())) return false;
+    farm_->handle_async(request, tenant, std::move(done));
+    return true;
 }
 
 Response Router::error(const Request& request, http::status status,

@@ -10,6 +10,7 @@
 
 #include <boost/beast/http.hpp>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@
 #include "farm/transfer/sync_server.h"
 
 namespace farm::gateway {
+
+class FarmApi;  // farm/api.h: jobs, workers, leases, sites, events, /metrics
 
 namespace http = boost::beast::http;
 using Request = transfer::Request;
@@ -42,6 +45,14 @@ class Router {
     // Answers an admitted request. Never throws: a handler's exception becomes a 500.
     Response handle(const Request& request, const std::string& tenant);
 
+    // The farm routes (issue 4); set once before serving. Without it they answer 404.
+    void attach_farm(FarmApi* farm) { farm_ = farm; }
+    FarmApi* farm() const { return farm_; }
+    // Routes answered later (the lease long-poll): when this returns true, `done` gets
+    // the response, possibly on another thread, instead of handle() answering now.
+    bool handle_async(const Request& request, const std::string& tenant,
+                      std::function<void(Response)> done);
+
     // True without a tokens file: every request is tenant "default".
     bool open() const { return tokens_.open(); }
 
@@ -57,6 +68,7 @@ class Router {
 
     TokenTable tokens_;
     transfer::SyncService sync_;
+    FarmApi* farm_ = nullptr;
 };
 
 }  // namespace farm::gateway

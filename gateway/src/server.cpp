@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "auth.h"
+#include "farm/api.h"
+#include "farm/engine.h"
 #include "farm/transfer/store.h"
 #include "listen_address.h"
 #include "listener.h"
@@ -54,15 +56,23 @@ struct Server::Impl {
                             : TokenTable::load(options.tokens_file)),
           threads(thread_count(options.threads)),
           ioc(static_cast<int>(threads)),
+          engine(ioc, store,
+                 FarmOptions{options.data_dir, options.lease_timeout_s, options.max_attempts,
+                             options.heartbeat_interval_s, options.sites_file}),
+          farm(engine),
           signals(ioc, SIGINT, SIGTERM),
           listener(std::make_shared<Listener>(ioc, parse_listen_address(options.listen),
-                                              router)) {}
+                                              router)) {
+        router.attach_farm(&farm);
+    }
 
     ServerOptions options;
     transfer::Store store;
     Router router;
     unsigned threads;
     net::io_context ioc;
+    Engine engine;  // after ioc: its timers live on it
+    FarmApi farm;
     net::signal_set signals;
     std::shared_ptr<Listener> listener;
 };
@@ -87,6 +97,7 @@ void Server::run() {
         // are dropped. Every store write is crash-safe, so nothing half-done remains.
         s.ioc.stop();
     });
+    s.engine.start();
     s.listener->run();
     log_line("serving " + endpoint_url(s.listener->local_endpoint()) + " with " +
              std::to_string(s.threads) + " threads, store " + s.store.root().string() +
@@ -97,6 +108,7 @@ void Server::run() {
     for (unsigned i = 1; i < s.threads; ++i) pool.emplace_back([&s] { s.ioc.run(); });
     s.ioc.run();
     for (auto& t : pool) t.join();
+    s.engine.stop();
 }
 
 void Server::stop() { impl_->ioc.stop(); }

@@ -72,14 +72,17 @@ TEST_CASE("admission takes each route's body limit from SyncService",
     CHECK(small.reject->result() == http::status::payload_too_large);
 }
 
-TEST_CASE("the router accepts sync routes and /healthz only", "[gateway][router]") {
+TEST_CASE("the router accepts sync routes, farm routes and /healthz only", "[gateway][router]") {
     CHECK(gw::Router::accepts(http::verb::get, "/healthz"));
     CHECK(gw::Router::accepts(http::verb::get, "/healthz?verbose=1"));
     CHECK_FALSE(gw::Router::accepts(http::verb::post, "/healthz"));
     CHECK(gw::Router::accepts(http::verb::post, "/api/v1/chunks/missing"));
     CHECK(gw::Router::accepts(http::verb::get, "/api/v1/projects"));
     CHECK_FALSE(gw::Router::accepts(http::verb::get, "/"));
-    CHECK_FALSE(gw::Router::accepts(http::verb::get, "/api/v1/jobs"));
+    CHECK_FALSE(gw::Router::accepts(http::verb::get, "/api/v1/nothing"));
+    // The farm routes (issue 4) are accepted for their own methods only.
+    CHECK(gw::Router::accepts(http::verb::get, "/api/v1/jobs"));
+    CHECK_FALSE(gw::Router::accepts(http::verb::delete_, "/api/v1/jobs"));
 }
 
 TEST_CASE("listen addresses parse to endpoints", "[gateway][listen]") {

@@ -30,6 +30,7 @@ class Stmt {
     ~Stmt();
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
+    Stmt(Stmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
 
     Stmt& bind(int index, const DbValue& v);  // 1-based
     // Steps once: true while a row is available.

@@ -24,6 +24,12 @@ struct ServerOptions {
     // io_context threads; 0 = max(4, 2 x cores). Handlers do blocking disk IO and
     // hashing, so more threads than cores keep the network side responsive.
     unsigned threads = 0;
+
+    // The farm engine (docs/farm-protocol.md). State lives in <data_dir>/farm.db.
+    double lease_timeout_s = 30;      // a lease dies this long after its last heartbeat
+    int max_attempts = 3;             // renders of one task before it fails for good
+    double heartbeat_interval_s = 2;  // told to workers at registration
+    std::filesystem::path sites_file; // {"site": {"yuan_per_gpu_hour", "yuan_per_cpu_core_hour"}}
 };
 
 class Server {

@@ -1,0 +1,252 @@
+// Results: a worker's EXR for its lease goes to the stitcher, the task is marked done in
+// one transaction, and the last tile of a frame triggers assembly. Failures requeue with
+// backoff. The ordering keeps files and database in agreement across a kill -9:
+//   tile stored durably -> task done (commit) -> frame assembled -> frame row (commit)
+// A crash after the first commit leaves a frame whose tasks are all done but which has no
+// row; recover() assembles it again (Stitcher::assemble is repeatable).
+#include <zstd.h>
+
+#include <cmath>
+
+#include "farm/engine.h"
+#include "log.h"
+
+namespace farm::gateway {
+
+namespace {
+
+constexpr std::size_t kMaxDecoded = std::size_t{1} << 30;  // a 16k x 16k RGBA half EXR
+
+std::string unzstd(const std::string& in) {
+    const unsigned long long declared = ZSTD_getFrameContentSize(in.data(), in.size());
+    if (declared == ZSTD_CONTENTSIZE_ERROR)
+        throw ApiError(bhttp::status::bad_request, "body is not zstd data");
+    // Streaming decode with a cap, so a lying header or a zip bomb cannot exhaust memory.
+    std::string out;
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN) {
+        if (declared > kMaxDecoded) throw ApiError(bhttp::status::payload_too_large, "decoded result exceeds 1 GiB");
+        out.reserve(static_cast<std::size_t>(declared));
+    }
+    std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+    ZSTD_inBuffer src{in.data(), in.size(), 0};
+    std::string buf(ZSTD_DStreamOutSize(), '\0');
+    std::size_t rc = 1;
+    while (src.pos < src.size || rc != 0) {
+        ZSTD_outBuffer dst{buf.data(), buf.size(), 0};
+        rc = ZSTD_decompressStream(ctx.get(), &dst, &src);
+        if (ZSTD_isError(rc))
+            throw ApiError(bhttp::status::bad_request, std::string("bad zstd body: ") + ZSTD_getErrorName(rc));
+        out.append(buf.data(), dst.pos);
+        if (out.size() > kMaxDecoded) throw ApiError(bhttp::status::payload_too_large, "decoded result exceeds 1 GiB");
+        if (src.pos == src.size && dst.pos == 0 && rc != 0)
+            throw ApiError(bhttp::status::bad_request, "truncated zstd body");
+    }
+    return out;
+}
+
+bool live(const std::string& state) {
+    return state == "leased" || state == "rendering" || state == "uploading";
+}
+
+}  // namespace
+
+json::object Engine::put_result(const std::string& lease, const std::string& worker_header,
+                                 std::string body, bool zstd, double render_seconds,
+                                 const std::string& device) {
+    if (!std::isfinite(render_seconds) || render_seconds < 0) render_seconds = 0;
+    std::int64_t task = 0;
+    std::string job;
+    int frame = 0;
+    TileRect rect;
+    FrameSpec spec;
+    {
+        std::lock_guard lock(mutex_);
+        auto st = db_.query("SELECT id, state, worker_id, job_id, frame, x0, y0, x1, y1 FROM "
+                            "tasks WHERE lease_id = ?1", {lease});
+        if (!st.step()) throw ApiError(bhttp::status::conflict, "lease " + lease + " is not held");
+        const std::string state = st.text(1), holder = st.text(2);
+        if (!worker_header.empty() && holder != worker_header)
+            throw ApiError(bhttp::status::conflict, "lease " + lease + " is not held by " + worker_header);
+        // The same upload again (the worker missed our answer): accepted, nothing redone.
+        if (state == "done") return json::object{{"accepted", true}, {"repeat", true}};
+        if (!live(state)) throw ApiError(bhttp::status::conflict, "lease " + lease + " is " + state);
+        task = st.i64(0);
+        job = st.text(3);
+        frame = static_cast<int>(st.i64(4));
+        rect = TileRect{static_cast<int>(st.i64(5)), static_cast<int>(st.i64(6)),
+                        static_cast<int>(st.i64(7)), static_cast<int>(st.i64(8))};
+        spec = frame_spec(job, frame);
+    }
+    count_bytes_in(body.size());
+    std::string exr = zstd ? unzstd(body) : std::move(body);
+    try {
+        stitcher_.add_tile(spec, rect, exr);
+    } catch (const StitchError& e) {
+        // A broken result is the render's fault: retry the task elsewhere.
+        std::lock_guard lock(mutex_);
+        EngineTx tx(*this);
+        auto st = db_.query("SELECT state, lease_id FROM tasks WHERE id = ?1", {task});
+        if (st.step() && live(st.text(0)) && st.text(1) == lease)
+            requeue_or_fail(task, std::string("bad result: ") + e.what(), true, true);
+        tx.commit();
+        throw ApiError(bhttp::status::bad_request, std::string("bad result: ") + e.what());
+    }
+    bool frame_complete = false;
+    {
+        std::lock_guard lock(mutex_);
+        EngineTx tx(*this);
+        auto st = db_.query("SELECT t.state, t.lease_id, t.worker_id, t.site, w.cpu_cores, w.gpus "
+                            "FROM tasks t LEFT JOIN workers w ON w.id = t.worker_id WHERE t.id = ?1",
+                            {task});
+        if (!st.step() || !live(st.text(0)) || st.text(1) != lease)
+            throw ApiError(bhttp::status::conflict, "lease " + lease + " was lost during the upload");
+        const std::string worker = st.text(2), site = st.text(3);
+        const std::int64_t cores = std::max<std::int64_t>(1, st.i64(4));
+        const json::value gpus = json::parse(st.text(5).empty() ? "[]" : st.text(5));
+        double cost = 0;
+        auto ps = db_.query("SELECT yuan_per_gpu_hour, yuan_per_cpu_core_hour FROM sites WHERE name = ?1", {site});
+        if (ps.step()) {
+            // A GPU worker pays for one GPU-hour rate per GPU; a CPU-only worker for its
+            // cores (the renderer keeps all of them busy).
+            // A render the worker ran on its CPU (X-Farm-Device: cpu) is billed as CPU.
+            const bool cpu_run = device.rfind("cpu", 0) == 0;
+            const std::size_t ngpu = gpus.is_array() && !cpu_run ? gpus.as_array().size() : 0;
+            cost = ngpu > 0 ? render_seconds / 3600.0 * ps.real(0) * static_cast<double>(ngpu)
+                            : render_seconds / 3600.0 * ps.real(1) * static_cast<double>(cores);
+        }
+        db_.run("UPDATE tasks SET state = 'done', progress = 1, lease_expires = NULL, "
+                "render_seconds = ?2, cost_yuan = ?3, error = NULL WHERE id = ?1",
+                {task, render_seconds, cost});
+        db_.run("INSERT INTO usage VALUES (?1, ?2, ?3, ?4)", {job, site, render_seconds, cost});
+        db_.run("UPDATE workers SET tasks_done = tasks_done + 1 WHERE id = ?1", {worker});
+        emit_task(task);
+        frame_complete = !db_.scalar("SELECT 1 FROM tasks WHERE job_id = ?1 AND frame = ?2 AND "
+                                     "state != 'done' LIMIT 1", {job, std::int64_t{frame}}).has_value();
+        emit_job(job);
+        if (!frame_complete) maybe_finish_job(job);
+        tx.commit();
+    }
+    if (frame_complete) complete_frame(job, frame);
+    return json::object{{"accepted", true}};
+}
+
+void Engine::complete_frame(const std::string& job, int frame) {
+    FrameSpec spec;
+    {
+        std::lock_guard lock(mutex_);
+        spec = frame_spec(job, frame);
+    }
+    FrameFiles files;
+    std::string error;
+    try {
+        files = stitcher_.assemble(spec);
+    } catch (const std::exception& e) {
+        // Tiles gone but the frame on disk: assembled before a crash, row not yet written.
+        files = Stitcher::files_for(spec);
+        if (!std::filesystem::exists(files.exr)) error = e.what();
+    }
+    std::lock_guard lock(mutex_);
+    EngineTx tx(*this);
+    if (!error.empty()) {
+        log_line("frame " + job + "/" + std::to_string(frame) + " lost its tiles (" + error +
+                 "): rendering it again");
+        std::vector<std::int64_t> tasks;
+        auto st = db_.query("SELECT id FROM tasks WHERE job_id = ?1 AND frame = ?2", {job, std::int64_t{frame}});
+        while (st.step()) tasks.push_back(st.i64(0));
+        db_.run("UPDATE tasks SET state = 'queued', lease_id = NULL, worker_id = NULL, not_before = 0 "
+                "WHERE job_id = ?1 AND frame = ?2", {job, std::int64_t{frame}});
+        for (auto t : tasks) emit_task(t);
+        tx.commit();
+        notify_waiters();
+        return;
+    }
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(files.exr, ec);
+    db_.run("INSERT INTO frames VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(job_id, frame) DO "
+            "UPDATE SET exr = ?3, png = ?4, bytes = ?5, done_unix = ?6",
+            {job, std::int64_t{frame}, files.exr.filename().string(), files.png.filename().string(),
+             static_cast<std::int64_t>(ec ? 0 : bytes), static_cast<std::int64_t>(now_unix())});
+    emit(job_tenant(job), job, json::object{{"type", "frame"}, {"job", job}, {"frame", frame},
+                                            {"exr", files.exr.filename().string()},
+                                            {"png", files.png.filename().string()}});
+    emit_job(job);
+    maybe_finish_job(job);
+    tx.commit();
+}
+
+void Engine::finalize_job(const std::string& job) {
+    std::string state, name;
+    double fps = 24;
+    {
+        std::lock_guard lock(mutex_);
+        auto st = db_.query("SELECT state, out_name, fps, finalized FROM jobs WHERE id = ?1", {job});
+        if (!st.step() || st.i64(3)) return;
+        state = st.text(0);
+        name = st.text(1);
+        fps = st.real(2);
+    }
+    if (state == "done" || state == "failed") {
+        std::string error;
+        const auto dir = options_.data_dir / "output" / job;
+        if (std::filesystem::exists(dir) && !make_preview_movie(dir, name, fps, &error))
+            log_line("preview movie for " + job + ": " + error);
+    }
+    std::lock_guard lock(mutex_);
+    EngineTx tx(*this);
+    auto st = db_.query("SELECT state FROM jobs WHERE id = ?1 AND finalized = 0", {job});
+    if (!st.step() || st.text(0) != state) return;  // rerun since: it will finish again
+    db_.run("UPDATE jobs SET finalized = 1 WHERE id = ?1", {job});
+    emit_job(job);
+    tx.commit();
+}
+
+void Engine::enqueue_finish(std::function<void()> work) {
+    std::lock_guard lock(fmutex_);
+    fqueue_.push_back(std::move(work));
+    fcv_.notify_one();
+}
+
+void Engine::finisher_loop() {
+    // One thread for slow end-of-job work (ffmpeg), so no io thread ever waits for it.
+    for (;;) {
+        std::function<void()> work;
+        {
+            std::unique_lock lock(fmutex_);
+            fcv_.wait(lock, [this] { return stopping_ || !fqueue_.empty(); });
+            if (stopping_) return;
+            work = std::move(fqueue_.front());
+            fqueue_.pop_front();
+        }
+        try {
+            work();
+        } catch (const std::exception& e) {
+            log_line(std::string("finisher: ") + e.what());
+        }
+    }
+}
+
+json::object Engine::fail_lease(const std::string& lease, const json::value& body) {
+    const json::object* o = body.if_object();
+    std::string reason = "failed";
+    bool retryable = true;
+    if (o) {
+        if (auto* r = o->if_contains("reason"); r && r->is_string()) reason = std::string(r->as_string());
+        if (auto* r = o->if_contains("retryable"); r && r->is_bool()) retryable = r->as_bool();
+    }
+    if (reason.size() > 2000) reason.resize(2000);
+    bool wake = false;
+    {
+        std::lock_guard lock(mutex_);
+        auto st = db_.query("SELECT id, state FROM tasks WHERE lease_id = ?1", {lease});
+        if (!st.step() || !live(st.text(1)))
+            throw ApiError(bhttp::status::conflict, "lease " + lease + " is not held");
+        EngineTx tx(*this);
+        requeue_or_fail(st.i64(0), reason, retryable, true);
+        tx.commit();
+        wake = true;
+    }
+    if (wake) notify_waiters();
+    return json::object{{"accepted", true}};
+}
+
+}  // namespace farm::gateway
