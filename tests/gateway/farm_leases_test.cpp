@@ -89,6 +89,11 @@ TEST_CASE("a tiled job completes through lease and upload; frames are served",
     CHECK(farm.client().get("/api/v1/jobs/" + id + "/frames/..%2Ffarm.db").result_int() != 200);
     CHECK(farm.client().get("/api/v1/jobs/" + id + "/frames/..").result_int() == 400);
 
+    // The preview movie is made off the io threads once the job ends.
+    CHECK(eventually([&] {
+        return farm.client().get("/api/v1/jobs/" + id + "/frames/preview.mp4").result_int() == 200;
+    }));
+
     auto sites = json_body(farm.client().get("/api/v1/sites")).as_array();
     REQUIRE(sites.size() == 1);
     CHECK(sites[0].at("cost_yuan").to_number<double>() > 0);
@@ -166,4 +171,21 @@ TEST_CASE("failures retry with backoff up to --max-attempts, then the job fails"
     CHECK(w.fail(std::string(l3->at("lease_id").as_string()), false).result_int() == 200);
     CHECK(farm.task_states(id)[0] == "failed");
     CHECK(farm.client().post("/api/v1/jobs/" + id + "/rerun", R"({"frames": [9]})").result_int() == 400);
+}
+
+TEST_CASE("a job that has spent its budget is paused", "[gateway][farm]") {
+    TempDir conf;
+    std::ofstream(conf.path() / "sites.json") << R"({"west-a": {"yuan_per_cpu_core_hour": 36.0}})";
+    Farm farm({"--sites", (conf.path() / "sites.json").string()});
+    // 8 cores x 36 yuan/h = 0.08 yuan per render-second: one 3 s task spends 0.24.
+    const std::string id(farm.submit(R"({"project": "shot", "frames": [1, 3], "budget_yuan": 0.2})")
+                             .at("id").as_string());
+    FakeWorker w(farm.gateway->port(), "west-a");
+    auto l = w.lease();
+    REQUIRE(l);
+    REQUIRE(w.upload(*l).result_int() == 200);
+    auto job = farm.job(id);
+    CHECK(job.at("state") == "paused");
+    CHECK(job.at("cost_yuan").to_number<double>() == Approx(0.24));
+    CHECK_FALSE(w.lease(0));
 }

@@ -120,6 +120,16 @@ json::object Engine::put_result(const std::string& lease, const std::string& wor
         db_.run("INSERT INTO usage VALUES (?1, ?2, ?3, ?4)", {job, site, render_seconds, cost});
         db_.run("UPDATE workers SET tasks_done = tasks_done + 1 WHERE id = ?1", {worker});
         emit_task(task);
+        // Budget: once the job has spent it, no new leases (running tasks finish). The
+        // studio raises the budget or resumes on purpose; the bill never silently grows.
+        auto bs = db_.query("SELECT j.budget_yuan, j.state, (SELECT sum(cost_yuan) FROM usage "
+                            "u WHERE u.job_id = j.id) FROM jobs j WHERE j.id = ?1", {job});
+        if (bs.step() && !bs.null(0) && bs.real(2) >= bs.real(0) && bs.text(1) == "running" &&
+            db_.scalar("SELECT 1 FROM tasks WHERE job_id = ?1 AND state = 'queued' LIMIT 1",
+                       {job}).has_value()) {
+            db_.run("UPDATE jobs SET state = 'paused' WHERE id = ?1", {job});
+            log_line("job " + job + " reached its budget: paused");
+        }
         frame_complete = !db_.scalar("SELECT 1 FROM tasks WHERE job_id = ?1 AND frame = ?2 AND "
                                      "state != 'done' LIMIT 1", {job, std::int64_t{frame}}).has_value();
         emit_job(job);
