@@ -43,6 +43,13 @@ TokenTable TokenTable::parse(std::string_view text, std::string_view source) {
                                          "characters");
             }
         }
+        if (const auto* o = value.if_object()) {
+            const auto* role = o->if_contains("role");
+            if (!role || !role->is_string() || role->as_string() != "worker")
+                throw std::runtime_error(where + ": a token object must be {\"role\": \"worker\"}");
+            table.tenants_.emplace(token, std::string(kWorkerRole));
+            continue;
+        }
         if (!value.is_string()) {
             throw std::runtime_error(where + ": tenant for a token must be a string");
         }

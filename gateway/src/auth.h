@@ -11,6 +11,10 @@
 namespace farm::gateway {
 
 inline constexpr std::string_view kOpenTenant = "default";
+// What tenant_for returns for a token mapped to {"role": "worker"}: not a valid tenant
+// name, so it can never collide with one. The router then takes the tenant from the
+// request's X-Farm-Tenant header (docs/farm-protocol.md, Auth and tenants).
+inline constexpr std::string_view kWorkerRole = "@worker";
 
 class TokenTable {
   public:

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "farm/api.h"
+#include "farm/transfer/store.h"
 #include "log.h"
 
 namespace farm::gateway {
@@ -71,6 +72,29 @@ Admission Router::admit(const Request& header) const {
             return verdict;
         }
         verdict.tenant = std::move(*tenant);
+        const bool worker = verdict.tenant == kWorkerRole;
+        // Worker routes need the worker role once tokens are in use: a studio token must
+        // not lease (and so read) other studios' tasks.
+        if (!worker && !open() && FarmApi::is_worker_route(header.method(), target)) {
+            verdict.reject = error(header, http::status::forbidden,
+                                   "this route needs a token with the worker role");
+            return verdict;
+        }
+        // A worker (or anyone, when open) fetches a job's chunks as the job's tenant.
+        if (worker || open()) {
+            const std::string named(header["X-Farm-Tenant"]);
+            if (!named.empty()) {
+                try {
+                    transfer::validate_name(named, "X-Farm-Tenant");
+                    verdict.tenant = named;
+                } catch (const std::exception& e) {
+                    verdict.reject = error(header, http::status::bad_request, e.what());
+                    return verdict;
+                }
+            } else if (worker) {
+                verdict.tenant = std::string(kOpenTenant);
+            }
+        }
     }
     verdict.body_limit = body_limit(header.method(), target);
     // Checked here, not by the parser: Beast would only report a bare error, and the

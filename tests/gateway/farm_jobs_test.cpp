@@ -1,6 +1,7 @@
 // Job submission and control against the real gateway: spec validation (400 naming the
 // field, 404, 413), tasks = frames x tiles, pause/resume/cancel.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "farm_fixture.h"
 
@@ -102,4 +103,25 @@ TEST_CASE("pause stops leases, resume restarts them, cancel kills running leases
     CHECK(w.upload(*second).result_int() == 409);
     CHECK(farm.client().post("/api/v1/jobs/" + id + "/resume").result_int() == 409);
     CHECK(farm.client().post("/api/v1/jobs/j-000077/pause").result_int() == 404);
+}
+
+TEST_CASE("with tokens, worker routes need the worker role; workers name the tenant",
+          "[gateway][farm]") {
+    TempDir tmp;
+    GatewayOptions o;
+    o.data_dir = tmp.path() / "data";
+    o.tokens_file = tmp.path() / "tokens.json";
+    std::ofstream(o.tokens_file) << R"({"s": "studio", "w": {"role": "worker"}})";
+    GatewayProcess gateway(o);
+    const std::string reg = R"({"site": "west-a", "cpu_cores": 4})";
+    TestClient studio(gateway.port(), "s");
+    CHECK(studio.post("/api/v1/workers", reg).result_int() == 403);
+    CHECK(studio.get("/api/v1/workers").result_int() == 200);
+    TestClient worker(gateway.port(), "w");
+    auto res = worker.post("/api/v1/workers", reg);
+    CHECK(res.result_int() == 201);
+    const std::string id(json_body(res).as_object().at("worker_id").as_string());
+    CHECK(worker.post("/api/v1/workers/" + id + "/lease?wait_s=0").result_int() == 204);
+    CHECK(studio.post("/api/v1/workers/" + id + "/lease?wait_s=0").result_int() == 403);
+    CHECK(TestClient(gateway.port(), "bad").get("/api/v1/jobs").result_int() == 401);
 }

@@ -23,6 +23,8 @@ class FarmApi {
     static bool owns(std::string_view target);
     static bool accepts(bhttp::verb method, std::string_view target);
     static std::size_t body_limit(bhttp::verb method, std::string_view target);
+    // Routes only workers call (register, lease, heartbeat, results, failures).
+    static bool is_worker_route(bhttp::verb method, std::string_view target);
     // True for the one route answered later (the lease long-poll).
     static bool is_async(bhttp::verb method, std::string_view target);
 

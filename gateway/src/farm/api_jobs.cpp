@@ -113,6 +113,16 @@ std::size_t FarmApi::body_limit(bhttp::verb m, std::string_view target) {
     return transfer::kMaxSmallBody;
 }
 
+bool FarmApi::is_worker_route(bhttp::verb m, std::string_view target) {
+    const auto p = route_parts(target);
+    if (p.empty()) return false;
+    if (p[0] == "leases") return true;
+    if (p[0] != "workers") return false;
+    // GET /workers (the operator's list) and drain stay open to studio tokens.
+    if (p.size() == 1) return m == bhttp::verb::post;
+    return p.size() == 3 && (p[2] == "lease" || p[2] == "heartbeat");
+}
+
 bool FarmApi::is_async(bhttp::verb m, std::string_view target) {
     const auto p = route_parts(target);
     return m == bhttp::verb::post && p.size() == 3 && p[0] == "workers" && p[2] == "lease";
