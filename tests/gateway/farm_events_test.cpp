@@ -73,7 +73,7 @@ TEST_CASE("a watcher sees every state change of a job in order", "[gateway][farm
           events[events.size() / 2 + 1].at("seq").to_number<std::int64_t>());
 }
 
-TEST_CASE("malformed WebSocket messages get an error event; the socket survives",
+TEST_CASE("malformed WebSocket messages get an error event and the socket survives",
           "[gateway][farm][ws]") {
     Farm farm;
     Watcher w(farm.gateway->port(), "");

@@ -105,7 +105,7 @@ TEST_CASE("pause stops leases, resume restarts them, cancel kills running leases
     CHECK(farm.client().post("/api/v1/jobs/j-000077/pause").result_int() == 404);
 }
 
-TEST_CASE("with tokens, worker routes need the worker role; workers name the tenant",
+TEST_CASE("with tokens worker routes need the worker role and workers name the tenant",
           "[gateway][farm]") {
     TempDir tmp;
     GatewayOptions o;

@@ -24,7 +24,7 @@ bool eventually(F cond) {
 
 }  // namespace
 
-TEST_CASE("a tiled job completes through lease and upload; frames are served",
+TEST_CASE("a tiled job completes through lease and upload and its frames are served",
           "[gateway][farm]") {
     TempDir conf;
     std::ofstream(conf.path() / "sites.json")
