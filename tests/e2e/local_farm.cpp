@@ -58,9 +58,12 @@ void LocalFarm::kill_worker(const std::string& name) {
     workers_.erase(it);
 }
 
-void LocalFarm::crash_and_restart_gateway() {
+void LocalFarm::kill_gateway() {
     gateway_->kill_hard();
     gateway_.reset();
+}
+
+void LocalFarm::restart_gateway() {
     // The port was ours a moment ago; another process taking it in between is unlikely
     // on loopback, and the start fails loudly if it happens.
     gateway_ = std::make_unique<gateway::test::GatewayProcess>(

@@ -30,8 +30,10 @@ public:
     // Starts a worker agent; returns its pid.
     pid_t start_worker(const std::string& name, const std::string& site);
     void kill_worker(const std::string& name);  // SIGKILL, as a crash would
-    // SIGKILL the gateway, then start it again on the same port and data folder.
-    void crash_and_restart_gateway();
+    // SIGKILL the gateway, as a crash would; restart_gateway starts it again on the same
+    // port and data folder.
+    void kill_gateway();
+    void restart_gateway();
 
     ProcessResult farm(std::vector<std::string> args);
     // Pushes `dir` as `project` and submits `args` (after the project name); returns the

@@ -16,6 +16,12 @@
 #include "names.h"
 
 namespace farm::gateway {
+
+namespace {
+// Left in a frame's tile folder once its files are written, until the folder is dropped:
+// a restart that finds it knows the frame is done and does not write it again.
+constexpr const char* kAssembledMarker = ".assembled";
+}  // namespace
 namespace fs = std::filesystem;
 
 // Frames hash onto a few mutexes: calls for one frame are serialised (so the hidden
@@ -118,6 +124,8 @@ void Stitcher::add_tile(const FrameSpec& frame, const TileRect& tile,
                               ", the frame's other tiles " + had.describe());
         break;
     }
+    // A new tile means a new assembly is due, even if an earlier one finished here.
+    fs::remove(dir / kAssembledMarker);
     detail::write_file_durably(path, dir / ("." + rect_name(tile) + ".tmp"), exr);
 }
 
@@ -147,8 +155,9 @@ FrameFiles Stitcher::assemble(const FrameSpec& frame) {
         else if (missing.empty())
             missing = rect_name(t);
     }
-    if (tiles.empty() && both_exist(files)) {
-        // Assembled before a crash (or a second call): the frame is already in place.
+    if ((tiles.empty() || fs::exists(dir / kAssembledMarker)) && both_exist(files)) {
+        // Assembled before a crash (or a second call): the frame is already in place, and
+        // writing it again would only churn a finished file.
         drop_folder(dir, aside);
         return files;
     }
@@ -167,6 +176,7 @@ FrameFiles Stitcher::assemble(const FrameSpec& frame) {
     };
     detail::write_frame(tiles, frame.width, frame.height, files,
                         {hidden(files.exr), hidden(files.png)});
+    detail::write_file_durably(dir / kAssembledMarker, dir / ".assembled.tmp", "");
     drop_folder(dir, aside);
     return files;
 }
