@@ -19,7 +19,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 ./deploy/bootstrap.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFARM_BUILD_RENDERER=ON >/dev/null
 cmake --build build --target farm farm-gateway farm-worker farm-render
 
 bin=build
