@@ -39,6 +39,14 @@ boost::json::value Api::get(const std::string& target) {
     return boost::json::parse(reply.body);
 }
 
+boost::json::array Api::get_array(const std::string& target) {
+    boost::json::value v = get(target);
+    if (!v.is_array()) {
+        throw tr::Error(tr::ErrorKind::io, "GET " + target + ": expected a JSON array");
+    }
+    return std::move(v.as_array());
+}
+
 boost::json::value Api::post(const std::string& target, const boost::json::value& body) {
     std::string text = body.is_null() ? std::string("{}") : boost::json::serialize(body);
     auto reply = conn_.request(http::verb::post, target, text, "application/json");

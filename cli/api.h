@@ -19,6 +19,8 @@ public:
     explicit Api(const GatewayOptions& g);
 
     boost::json::value get(const std::string& target);
+    // By value: a range-for over get(...).as_array() would dangle.
+    boost::json::array get_array(const std::string& target);
     boost::json::value post(const std::string& target, const boost::json::value& body = {});
     // Raw bytes of a GET (frames, movies); throws like the JSON calls on errors.
     std::string get_bytes(const std::string& target);

@@ -104,7 +104,7 @@ void save(const fs::path& target, const std::string& bytes) {
 
 std::size_t download_job(Api& api, const std::string& job, const fs::path& dir, bool quiet) {
     fs::create_directories(dir);
-    auto frames = api.get("/api/v1/jobs/" + checked_job_id(job) + "/frames").as_array();
+    json::array frames = api.get_array("/api/v1/jobs/" + checked_job_id(job) + "/frames");
     std::size_t fetched = 0;
     for (const auto& f : frames) {
         for (const char* key : {"exr", "png"}) {
@@ -199,7 +199,7 @@ void add_job_commands(CLI::App& app, GatewayOptions& g) {
     add_gateway_options(*jobs, g);
     jobs->callback([&g] {
         Api api(g);
-        for (const auto& j : api.get("/api/v1/jobs").as_array()) print_job_line(j.as_object());
+        for (const auto& j : api.get_array("/api/v1/jobs")) print_job_line(j.as_object());
     });
 
     struct StatusArgs {
@@ -218,7 +218,7 @@ void add_job_commands(CLI::App& app, GatewayOptions& g) {
         if (s->json_out) std::cout << json::serialize(job) << std::endl;
         else print_job(job.as_object());
         if (!s->tasks) return;
-        for (const auto& t : api.get("/api/v1/jobs/" + s->job + "/tasks").as_array()) {
+        for (const auto& t : api.get_array("/api/v1/jobs/" + s->job + "/tasks")) {
             const auto& o = t.as_object();
             std::printf("  %-12s frame %4.0f tile %-18s %-10s attempt %.0f  %s %s\n",
                         str(o.at("id")).c_str(), num(o, "frame"),
@@ -284,13 +284,17 @@ void add_job_commands(CLI::App& app, GatewayOptions& g) {
             double seconds = 0, cost = 0;
         };
         std::map<std::string, Site> sites;
-        for (const auto& t : api.get("/api/v1/jobs/" + job + "/tasks").as_array()) {
+        for (const auto& t : api.get_array("/api/v1/jobs/" + job + "/tasks")) {
             const auto& o = t.as_object();
-            if (str(o.at("state")) != "done") continue;
-            Site& site = sites[o.contains("site") ? str(o.at("site")) : "?"];
-            ++site.tasks;
-            site.seconds += num(o, "render_seconds");
-            site.cost += num(o, "cost_yuan");
+            if (str(o.at("state")) == "done") ++sites[o.contains("site") ? str(o.at("site")) : "?"].tasks;
+        }
+        // What was paid per site, retried attempts included, as the gateway's ledger has it.
+        if (auto it = j.find("cost_by_site"); it != j.end() && it->value().is_object()) {
+            for (const auto& [name, usage] : it->value().as_object()) {
+                Site& site = sites[std::string(name)];
+                site.seconds = num(usage.as_object(), "render_seconds");
+                site.cost = num(usage.as_object(), "cost_yuan");
+            }
         }
         std::printf("job %s %s: frames %.0f/%.0f, %.1f render-seconds, cost ¥%.4f\n",
                     job.c_str(), str(j.at("state")).c_str(), num(j, "frames_done"),

@@ -67,7 +67,25 @@ public:
             v.recent_frames.push_back(s(e, "exr"));
             if (v.recent_frames.size() > 3) v.recent_frames.erase(v.recent_frames.begin());
         }
-        if (!fancy_) std::printf("%s\n", json::serialize(e).c_str());
+        if (!fancy_) print_line(e, type, v);
+    }
+
+    // One readable line per event, for logs and pipes.
+    void print_line(const json::object& e, const std::string& type, const View& v) {
+        if (type == "task") {
+            std::printf("task %-6s frame %-4s tile %-18s %-9s %s %s\n", s(e, "task").c_str(),
+                        s(e, "frame").c_str(), s(e, "tile").c_str(), s(e, "state").c_str(),
+                        s(e, "worker").c_str(), s(e, "site").empty() ? "" : ("@ " + s(e, "site")).c_str());
+        } else if (type == "frame") {
+            std::printf("frame %s done: %s\n", s(e, "frame").c_str(), s(e, "exr").c_str());
+        } else if (type == "job") {
+            std::printf("job %s %s %.0f%%  frames %.0f/%.0f  ETA %s  ¥%.4f\n", job_.c_str(),
+                        v.state.c_str(), 100 * v.progress, v.frames_done, v.frames_total,
+                        v.eta < 0 ? "--:--" : human_duration(v.eta).c_str(), v.cost);
+        } else {
+            std::printf("%s\n", json::serialize(e).c_str());
+        }
+        std::fflush(stdout);
     }
 
     void draw(const View& v) {
@@ -75,7 +93,7 @@ public:
         for (int i = 0; i < lines_; ++i) std::printf("\033[1A\033[2K");
         lines_ = 0;
         int width = 30, filled = static_cast<int>(v.progress * width + 0.5);
-        std::printf("job %s  %-8s [%s%s] %5.1f%%  frames %.0f/%.0f  ETA %s  ¥%.2f\n",
+        std::printf("job %s  %-8s [%s%s] %5.1f%%  frames %.0f/%.0f  ETA %s  ¥%.4f\n",
                     job_.c_str(), v.state.c_str(), std::string(filled, '#').c_str(),
                     std::string(width - filled, '.').c_str(), 100 * v.progress, v.frames_done,
                     v.frames_total, v.eta < 0 ? "--:--" : human_duration(v.eta).c_str(), v.cost);
@@ -171,7 +189,7 @@ int watch_job(const GatewayOptions& g, const std::string& job, const WatchOption
             std::this_thread::sleep_for(std::chrono::milliseconds(250));
         }
     }
-    std::printf("job %s %s: %.0f/%.0f frames, %.1f render-seconds, ¥%.2f\n", job.c_str(),
+    std::printf("job %s %s: %.0f/%.0f frames, %.1f render-seconds, ¥%.4f\n", job.c_str(),
                 view.state.c_str(), view.frames_done, view.frames_total, view.render_s, view.cost);
     return view.state == "done" ? 0 : view.state == "failed" ? 2 : 3;
 }
