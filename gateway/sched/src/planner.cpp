@@ -1,0 +1,467 @@
+// The plan: time is cut into slots at every tariff change (and at most max_slot_s
+// apart); each (pool, slot) cell holds worker-seconds. Jobs are placed one at a time in
+// deadline order, each into its cheapest cells that end before its planning deadline.
+// With job-independent cell prices and deadlines that nest (every job can use any cell
+// before its deadline), earliest-deadline-first with cheapest-cell filling is optimal
+// for the fluid problem (an exchange argument: the earlier job's cells are a subset of
+// the later job's). Vouchers, speeds per class and staging delays make it a heuristic,
+// which farm-sim measures against the LP bound. Jobs that cannot be on time are placed
+// last, as early as possible (best effort), and share what is left by tenant.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "state.h"
+
+namespace farm::sched {
+
+namespace {
+
+constexpr double kEps = 1e-9;
+constexpr double kTwoDays = 2 * 86400.0;
+constexpr double kMaxHorizon = 30 * 86400.0;
+
+}  // namespace
+
+bool Scheduler::Impl::probing(const JobState& j, double now) const {
+    return j.info.probes_pending > 0 && now - j.info.submitted < opt.probe_timeout_s;
+}
+
+void Scheduler::Impl::build_pools(Plan& p, double now) const {
+    std::map<std::string, PoolSnap> m;
+    for (const auto& [id, w] : workers) {
+        if (effective_admin(w) != Admin::enabled) continue;
+        PoolSnap& ps = m[w.pool];
+        ps.key = w.pool;
+        ps.site = w.info.site;
+        ps.cls = w.info.gpu_class;
+        ps.site_cfg = config.site(w.info.site);
+        ps.units += 1;
+        ps.score += worker_speed(w);
+        ps.rate += worker_rate(w);
+    }
+    p.pools.clear();
+    for (auto& [k, ps] : m) {
+        ps.score /= ps.units;
+        ps.rate /= ps.units;
+        p.pools.push_back(ps);
+    }
+    (void)now;
+}
+
+std::vector<double> Scheduler::Impl::slot_edges(double now, double horizon) const {
+    std::vector<double> t{now, horizon};
+    std::vector<const Tariff*> tariffs;
+    for (const auto& [name, s] : config.sites)
+        if (!s.tariff.flat()) tariffs.push_back(&s.tariff);
+    for (const Tariff* tf : tariffs)
+        for (double x = tf->next_change(now); x < horizon && t.size() < 4000; x = tf->next_change(x))
+            t.push_back(x);
+    // Regular edges on the hour keep slots short near now (where decisions are made)
+    // and longer further out.
+    double x = std::ceil(now / 3600.0) * 3600.0;
+    while (x < horizon && t.size() < 6000) {
+        t.push_back(x);
+        x += x - now < kTwoDays ? opt.max_slot_s : 4 * opt.max_slot_s;
+    }
+    for (const auto& [id, j] : jobs) {
+        if (j.info.deadline && *j.info.deadline > now && *j.info.deadline < horizon)
+            t.push_back(*j.info.deadline);
+    }
+    std::sort(t.begin(), t.end());
+    std::vector<double> out;
+    for (double v : t)
+        if (out.empty() || v - out.back() > 1.0) out.push_back(v);
+    if (out.back() < horizon) out.push_back(horizon);
+    return out;
+}
+
+double Scheduler::Impl::planning_deadline(const JobState& j, const Plan& p, double now) const {
+    const double d = j.info.deadline ? *j.info.deadline : j.info.submitted + opt.default_deadline_s;
+    // The safety margin: the last task must start early enough to finish on the slowest
+    // pool, with time for one lost lease to be noticed and re-run (1.5 x the slowest
+    // task + the lease timeout). Demand is separately inflated by z sigma.
+    double slowest = 0;
+    for (const auto& ps : p.pools) slowest = std::max(slowest, pool_task_seconds(j.info, ps));
+    return d - (1.5 * slowest + opt.lease_timeout_s);
+}
+
+void Scheduler::Impl::unplace(Plan& p, const JobPlan& jp) const {
+    for (const auto& pc : jp.pieces) p.used[pc.pool][pc.slot] -= pc.worker_s;
+}
+
+JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
+                               std::map<std::string, double>& voucher_left, bool commit) const {
+    JobPlan jp;
+    jp.demand = r.demand;
+    const int slots = p.slots();
+    const std::size_t np = p.pools.size();
+    struct Cand {
+        int pool, slot;
+        double t0, t1, per_task;
+    };
+    std::vector<Cand> cands;
+    std::vector<double> tau(np, 0), ready(np, now);
+    for (std::size_t i = 0; i < np; ++i) {
+        const PoolSnap& ps = p.pools[i];
+        if (!r.only_site.empty() && ps.site != r.only_site) continue;
+        if (r.excluded.count(ps.site)) continue;
+        tau[i] = pool_task_seconds(j.info, ps);
+        const double bytes = staging_bytes(ps.site, j.info);
+        if (bytes > 0 && ps.site_cfg)
+            ready[i] = now + bytes * 8 / (ps.site_cfg->link.bandwidth_mbps * 1e6) +
+                       ps.site_cfg->link.rtt_ms / 1000.0;
+        for (int k = 0; k < slots; ++k) {
+            const double t0 = std::max(p.edges[k], ready[i]);
+            const double t1 = r.mode == PlaceRequest::Mode::cheapest
+                                  ? std::min(p.edges[k + 1], r.deadline)
+                                  : p.edges[k + 1];
+            if (t1 - t0 < kEps || p.cap[i][k] - p.used[i][k] < 1e-6) continue;
+            const double mult = ps.site_cfg ? ps.site_cfg->tariff.multiplier_at(p.edges[k]) : 1.0;
+            double disc = 0;
+            for (const Voucher* v : vouchers.applicable(j.info.tenant, ps.site, t0, t0))
+                if (v->valid_from <= t0 && t0 < v->valid_until && voucher_left[v->id] > 0) {
+                    disc = v->discount_pct / 100.0;
+                    break;
+                }
+            cands.push_back({static_cast<int>(i), k, t0, t1,
+                             tau[i] * ps.rate / 3600.0 * mult * (1 - disc)});
+        }
+    }
+    // A job cannot keep more workers busy than it has tasks.
+    const double parallel = std::max(1.0, std::ceil(r.demand));
+    std::vector<double> conc(slots, 0);
+    double left = r.demand;
+    std::map<std::string, bool> site_used;
+    auto add_piece = [&](const Cand& c, double ws, double end) {
+        const PoolSnap& ps = p.pools[c.pool];
+        Piece pc;
+        pc.pool = c.pool;
+        pc.slot = c.slot;
+        pc.worker_s = ws;
+        pc.tasks = ws / tau[c.pool];
+        const double mult = ps.site_cfg ? ps.site_cfg->tariff.multiplier_at(p.edges[c.slot]) : 1.0;
+        const double gross = ws * ps.rate / 3600.0 * mult;
+        double undiscounted = gross;
+        for (const Voucher* v : vouchers.applicable(j.info.tenant, ps.site, c.t0, c.t0)) {
+            if (!(v->valid_from <= c.t0 && c.t0 < v->valid_until)) continue;
+            double& vl = voucher_left[v->id];
+            const double off = std::min(undiscounted * v->discount_pct / 100.0, vl);
+            if (off <= 0) continue;
+            vl -= off;
+            pc.discount += off;
+            undiscounted -= off / (v->discount_pct / 100.0);
+            if (undiscounted <= 0) break;
+        }
+        pc.cost = gross - pc.discount;
+        pc.end = end;
+        if (commit) p.used[c.pool][c.slot] += ws;
+        conc[c.slot] += ws;
+        left -= pc.tasks;
+        jp.cost += pc.cost;
+        jp.discount += pc.discount;
+        jp.finish = std::max(jp.finish, pc.end);
+        site_used[ps.site] = true;
+        jp.pieces.push_back(pc);
+    };
+
+    if (r.mode == PlaceRequest::Mode::cheapest) {
+        std::sort(cands.begin(), cands.end(), [&](const Cand& a, const Cand& b) {
+            if (std::abs(a.per_task - b.per_task) > 1e-12 * std::max(1.0, a.per_task))
+                return a.per_task < b.per_task;
+            if (a.slot != b.slot) return a.slot < b.slot;
+            return tau[a.pool] < tau[b.pool];
+        });
+        for (const Cand& c : cands) {
+            if (left <= kEps) break;
+            const PoolSnap& ps = p.pools[c.pool];
+            const double len = c.t1 - c.t0;
+            const double free =
+                std::min(p.cap[c.pool][c.slot] - p.used[c.pool][c.slot], ps.units * len);
+            const double conc_left =
+                parallel * (p.edges[c.slot + 1] - p.edges[c.slot]) - conc[c.slot];
+            const double ws = std::min({free, left * tau[c.pool], conc_left});
+            if (ws <= 1e-6) continue;
+            const double before = p.used[c.pool][c.slot] / ps.units;
+            add_piece(c, ws, c.t0 + before + std::max(ws / ps.units, tau[c.pool]));
+        }
+    } else {
+        // Earliest finish: slot by slot, every free worker at once (the fastest ones up
+        // to the job's parallelism); in the last slot the work is spread so all pools
+        // end together, leaving out pools too slow to finish even one task by then.
+        std::sort(cands.begin(), cands.end(), [&](const Cand& a, const Cand& b) {
+            if (a.slot != b.slot) return a.slot < b.slot;
+            if (tau[a.pool] != tau[b.pool]) return tau[a.pool] < tau[b.pool];
+            return a.per_task < b.per_task;
+        });
+        for (std::size_t i = 0; i < cands.size() && left > kEps;) {
+            std::size_t e = i;
+            while (e < cands.size() && cands[e].slot == cands[i].slot) ++e;
+            std::vector<std::pair<const Cand*, double>> use;  // cell, parallel units
+            double units_left = parallel;
+            for (std::size_t k = i; k < e && units_left > 1e-9; ++k) {
+                const Cand& c = cands[k];
+                const double len = c.t1 - c.t0;
+                const double a = std::min({(p.cap[c.pool][c.slot] - p.used[c.pool][c.slot]) / len,
+                                           static_cast<double>(p.pools[c.pool].units), units_left});
+                if (a <= 1e-9) continue;
+                use.emplace_back(&c, a);
+                units_left -= a;
+            }
+            auto rate_of = [&](std::size_t n) {
+                double rsum = 0;
+                for (std::size_t k = 0; k < n; ++k) rsum += use[k].second / tau[use[k].first->pool];
+                return rsum;
+            };
+            std::size_t n = use.size();
+            const double len = n ? use[0].first->t1 - use[0].first->t0 : 0;
+            if (n && left <= rate_of(n) * len) {
+                double d = left / rate_of(n);
+                while (n > 1 && tau[use[n - 1].first->pool] > d) {
+                    --n;
+                    d = left / rate_of(n);
+                }
+                d = std::min(d, len);
+                const double todo = left;
+                for (std::size_t k = 0; k < n && left > kEps; ++k) {
+                    const Cand& c = *use[k].first;
+                    double ws = use[k].second * d;
+                    if (k + 1 == n) ws = std::min(ws, std::max(0.0, left) * tau[c.pool]);
+                    add_piece(c, ws, c.t0 + std::max(d, tau[c.pool]));
+                }
+                if (left > kEps && left < 1e-6 * todo) left = 0;
+            } else {
+                for (std::size_t k = 0; k < n; ++k) {
+                    const Cand& c = *use[k].first;
+                    add_piece(c, use[k].second * len, c.t1);
+                }
+            }
+            i = e;
+        }
+    }
+    for (const auto& [site, _] : site_used) {
+        const double bytes = staging_bytes(site, j.info);
+        const Site* s = config.site(site);
+        if (bytes > 0 && s) {
+            jp.staging += bytes / 1e9 * s->link.yuan_per_gb;
+            jp.staged_sites.insert(site);
+        }
+    }
+    jp.cost += jp.staging;
+    jp.left = std::max(0.0, left);
+    jp.on_time = left <= 1e-6;
+    if (jp.pieces.empty()) jp.finish = 1e300;
+    return jp;
+}
+
+void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
+                                std::map<std::string, double>& voucher_left) const {
+    struct Item {
+        const JobState* j;
+        double dl;
+    };
+    std::vector<Item> order;
+    for (const auto& [id, j] : jobs) {
+        if (!j.info.active || j.info.tasks_queued <= 0 || probing(j, now)) continue;
+        order.push_back({&j, planning_deadline(j, p, now)});
+    }
+    std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
+        if (priority_first && a.j->info.priority != b.j->info.priority)
+            return a.j->info.priority > b.j->info.priority;
+        if (a.dl != b.dl) return a.dl < b.dl;
+        if (a.j->info.priority != b.j->info.priority) return a.j->info.priority > b.j->info.priority;
+        if (a.j->info.submitted != b.j->info.submitted) return a.j->info.submitted < b.j->info.submitted;
+        return a.j->info.id < b.j->info.id;
+    });
+    std::vector<const JobState*> late;
+    for (const Item& it : order) {
+        const JobState& j = *it.j;
+        const int n = j.info.tasks_queued;
+        const double demand = n * (1 + opt.z * estimate(j.info.workload).uncertainty(n));
+        if (it.dl <= now) {
+            late.push_back(&j);
+            continue;
+        }
+        const auto vouchers_before = voucher_left;
+        PlaceRequest r;
+        r.demand = demand;
+        r.deadline = it.dl;
+        JobPlan jp = place(p, j, r, now, voucher_left, true);
+        if (!jp.on_time) {
+            unplace(p, jp);
+            voucher_left = vouchers_before;
+            late.push_back(&j);
+            continue;
+        }
+        // Staging a site costs once; a plan that avoids it may be cheaper overall.
+        for (const std::string& site : std::set<std::string>(jp.staged_sites)) {
+            unplace(p, jp);
+            auto vouchers_with = voucher_left;
+            voucher_left = vouchers_before;
+            PlaceRequest r2 = r;
+            r2.excluded.insert(site);
+            JobPlan alt = place(p, j, r2, now, voucher_left, true);
+            if (alt.on_time && alt.cost < jp.cost) {
+                r = r2;
+                jp = std::move(alt);
+            } else {
+                unplace(p, alt);
+                voucher_left = vouchers_before;
+                jp = place(p, j, r, now, voucher_left, true);
+            }
+        }
+        p.jobs[j.info.id] = std::move(jp);
+    }
+    std::sort(late.begin(), late.end(), [](const JobState* a, const JobState* b) {
+        if (a->info.priority != b->info.priority) return a->info.priority > b->info.priority;
+        const double da = a->info.deadline.value_or(1e300), db = b->info.deadline.value_or(1e300);
+        if (da != db) return da < db;
+        return a->info.submitted < b->info.submitted;
+    });
+    for (const JobState* j : late) {
+        const int n = j->info.tasks_queued;
+        PlaceRequest r;
+        r.mode = PlaceRequest::Mode::fastest;
+        r.demand = n * (1 + opt.z * estimate(j->info.workload).uncertainty(n));
+        JobPlan jp = place(p, *j, r, now, voucher_left, true);
+        jp.on_time = false;
+        p.jobs[j->info.id] = std::move(jp);
+    }
+}
+
+void Scheduler::Impl::replan(double now) {
+    const auto t_start = std::chrono::steady_clock::now();
+    Plan base;
+    base.made_at = now;
+    build_pools(base, now);
+    // Horizon: past every planning deadline and long enough for all queued work to run
+    // on everything there is, twice over.
+    double horizon = now + 7200, work_s = 0;
+    int units = 0;
+    for (const auto& ps : base.pools) units += ps.units;
+    for (const auto& [id, j] : jobs) {
+        if (!j.info.active || j.info.tasks_queued <= 0) continue;
+        const double d = j.info.deadline ? *j.info.deadline : j.info.submitted + opt.default_deadline_s;
+        horizon = std::max(horizon, d + 3600);
+        double mean_tau = 0;
+        for (const auto& ps : base.pools) mean_tau += pool_task_seconds(j.info, ps);
+        if (!base.pools.empty()) mean_tau /= static_cast<double>(base.pools.size());
+        work_s += j.info.tasks_queued * mean_tau;
+    }
+    if (units > 0) horizon = std::max(horizon, now + 2 * work_s / units + 7200);
+    horizon = std::min(horizon, now + kMaxHorizon);
+    base.edges = slot_edges(now, horizon);
+    const int slots = base.slots();
+    base.cap.assign(base.pools.size(), std::vector<double>(slots, 0));
+    base.used.assign(base.pools.size(), std::vector<double>(slots, 0));
+    std::map<std::string, int> index;
+    for (std::size_t i = 0; i < base.pools.size(); ++i) {
+        index[base.pools[i].key] = static_cast<int>(i);
+        for (int k = 0; k < slots; ++k)
+            base.cap[i][k] = base.pools[i].units * (base.edges[k + 1] - base.edges[k]);
+    }
+    // Tasks already rendering hold their workers until they are expected to end.
+    for (const auto& [id, w] : workers) {
+        auto it = index.find(w.pool);
+        if (it == index.end() || effective_admin(w) != Admin::enabled) continue;
+        for (const Running& r : w.running) {
+            const double end = std::max(r.est_end, now + 1);
+            for (int k = 0; k < slots && base.edges[k] < end; ++k) {
+                const double overlap = std::min(end, base.edges[k + 1]) - std::max(now, base.edges[k]);
+                if (overlap > 0) base.cap[it->second][k] = std::max(0.0, base.cap[it->second][k] - overlap);
+            }
+        }
+    }
+    std::map<std::string, double> vleft;
+    for (const auto& v : config.vouchers) vleft[v.id] = vouchers.remaining(v);
+
+    Plan a = base;
+    auto va = vleft;
+    plan_jobs(a, now, false, va);
+    auto late_by_priority = [](const Plan& p, const std::map<std::string, JobState>& js) {
+        std::map<int, int, std::greater<int>> late;
+        for (const auto& [id, jp] : p.jobs)
+            if (!jp.on_time) ++late[js.at(id).info.priority];
+        return late;
+    };
+    auto late_a = late_by_priority(a, jobs);
+    bool mixed = false;
+    {
+        std::set<int> prios;
+        for (const auto& [id, j] : jobs)
+            if (j.info.active && j.info.tasks_queued > 0) prios.insert(j.info.priority);
+        mixed = prios.size() > 1;
+    }
+    if (!late_a.empty() && mixed) {
+        // Capacity is short: see whether planning the higher priorities first saves
+        // more of them; keep whichever plan leaves fewer high-priority jobs late.
+        Plan b = base;
+        auto vb = vleft;
+        plan_jobs(b, now, true, vb);
+        auto late_b = late_by_priority(b, jobs);
+        std::set<int, std::greater<int>> levels;
+        for (auto& [k, v] : late_a) levels.insert(k);
+        for (auto& [k, v] : late_b) levels.insert(k);
+        for (int lv : levels) {
+            const int na = late_a.count(lv) ? late_a[lv] : 0;
+            const int nb = late_b.count(lv) ? late_b[lv] : 0;
+            if (na == nb) continue;
+            if (nb < na) a = std::move(b);
+            break;
+        }
+    }
+    plan = std::move(a);
+    for (const auto& [id, jp] : plan.jobs)
+        for (const Piece& pc : jp.pieces)
+            if (pc.slot == 0) plan.now_alloc[plan.pools[pc.pool].key].emplace_back(id, pc.worker_s);
+    for (auto& [id, j] : jobs) {
+        auto it = plan.jobs.find(id);
+        fill_outlook(j, it == plan.jobs.end() ? nullptr : &it->second, now);
+    }
+    dirty = false;
+    ++stats.replans;
+    stats.replan_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+}
+
+void Scheduler::Impl::fill_outlook(JobState& j, const JobPlan* jp, double now) const {
+    Outlook o;
+    o.probing = probing(j, now);
+    o.uncertainty = estimate(j.info.workload).uncertainty(j.info.tasks_queued);
+    double running_end = 0;
+    for (const auto& [wid, w] : workers)
+        for (const Running& r : w.running)
+            if (r.job == j.info.id) running_end = std::max(running_end, std::max(r.est_end, now));
+    o.finish = running_end;
+    if (jp) {
+        o.planned = true;
+        o.on_time = jp->on_time;
+        o.finish = std::max(o.finish, jp->finish);
+        // The plan is sized for mean + z sigma; the outlook reports the mean.
+        const double scale = jp->demand > 0 ? j.info.tasks_queued / jp->demand : 1.0;
+        o.cost_yuan = (jp->cost - jp->staging) * scale + jp->staging;
+        o.voucher_yuan = jp->discount * scale;
+        o.staging_yuan = jp->staging;
+        double most = -1;
+        for (const Piece& pc : jp->pieces) {
+            const PoolSnap& ps = plan.pools[pc.pool];
+            o.cost_by_site[ps.site] += pc.cost * scale;
+            o.tasks_by_pool[ps.key] += pc.tasks * scale;
+        }
+        for (const auto& [key, n] : o.tasks_by_pool)
+            if (n > most) {
+                most = n;
+                for (const auto& ps : plan.pools)
+                    if (ps.key == key) o.task_seconds = pool_task_seconds(j.info, ps);
+            }
+        for (const auto& site : jp->staged_sites) {
+            const Site* s = config.site(site);
+            if (s) o.cost_by_site[site] += staging_bytes(site, j.info) / 1e9 * s->link.yuan_per_gb;
+        }
+    } else {
+        o.on_time = !j.info.deadline || o.finish <= *j.info.deadline;
+    }
+    j.outlook = std::move(o);
+}
+
+}  // namespace farm::sched

@@ -1,0 +1,260 @@
+// The scheduler's state: workers, pools, jobs, staging and estimates, and the small
+// helpers the planner, dispatch and quotes share.
+#include <algorithm>
+#include <cmath>
+
+#include "state.h"
+
+namespace farm::sched {
+
+const char* admin_name(Admin a) {
+    switch (a) {
+        case Admin::enabled: return "enabled";
+        case Admin::draining: return "draining";
+        case Admin::disabled: return "disabled";
+    }
+    return "?";
+}
+
+Scheduler::Scheduler(Options options) : impl_(std::make_unique<Impl>()) {
+    impl_->opt = options;
+    impl_->vouchers.set_config(impl_->config);
+}
+Scheduler::~Scheduler() = default;
+
+void Scheduler::set_config(SitesConfig config) {
+    impl_->config = std::move(config);
+    impl_->vouchers.set_config(impl_->config);
+    // Classes may have new prices or speeds: recompute each worker's pool.
+    for (auto& [id, w] : impl_->workers) w.pool = impl_->pool_key(w.info);
+    impl_->dirty = true;
+}
+const SitesConfig& Scheduler::config() const { return impl_->config; }
+VoucherBook& Scheduler::vouchers() { return impl_->vouchers; }
+
+std::string Scheduler::Impl::pool_key(const WorkerInfo& w) const {
+    return w.site + "/" + (w.gpu_class.empty() ? std::string("cpu") : w.gpu_class);
+}
+
+Admin Scheduler::Impl::effective_admin(const WorkerState& w) const {
+    auto it = site_admin.find(w.info.site);
+    const Admin s = it == site_admin.end() ? Admin::enabled : it->second;
+    return std::max(w.admin, s);  // the stricter of the two
+}
+
+double Scheduler::Impl::worker_rate(const WorkerState& w) const {
+    const Site* s = config.site(w.info.site);
+    return s ? base_rate_per_hour(*s, w.info.gpu_class, w.info.gpus, w.info.cpu_cores) : 0.0;
+}
+
+double Scheduler::Impl::worker_speed(const WorkerState& w) const {
+    if (w.info.score > 0) return w.info.score;
+    auto it = config.gpu_classes.find(w.info.gpu_class);
+    if (it != config.gpu_classes.end() && it->second.mrays_per_s > 0) return it->second.mrays_per_s;
+    return 0;  // unknown: the estimator's default
+}
+
+const WorkloadEstimate& Scheduler::Impl::estimate(const std::string& workload) const {
+    static const WorkloadEstimate none;
+    auto it = estimates.find(workload);
+    return it == estimates.end() ? none : it->second;
+}
+
+double Scheduler::Impl::pool_task_seconds(const JobInfo& j, const PoolSnap& p) const {
+    return std::max(0.01, estimate(j.workload).task_seconds(j.pixel_samples_per_task, j.max_depth,
+                                                          p.cls, p.score));
+}
+
+double Scheduler::Impl::staging_bytes(const std::string& site, const JobInfo& j) const {
+    auto it = staging.find({site, j.snapshot});
+    if (it != staging.end()) return it->second;
+    // A site already running this job has its snapshot (or is fetching it now).
+    for (const auto& [id, w] : workers)
+        if (w.info.site == site)
+            for (const Running& r : w.running)
+                if (r.job == j.id) return 0;
+    return j.snapshot_bytes;
+}
+
+void Scheduler::upsert_worker(const WorkerInfo& info) {
+    WorkerState& w = impl_->workers[info.id];
+    const bool changed = w.info.site != info.site || w.info.gpu_class != info.gpu_class ||
+                         w.info.score != info.score;
+    w.info = info;
+    w.pool = impl_->pool_key(info);
+    if (changed) impl_->dirty = true;
+}
+
+void Scheduler::remove_worker(const std::string& id) {
+    auto it = impl_->workers.find(id);
+    if (it == impl_->workers.end()) return;
+    for (const Running& r : it->second.running) {
+        auto j = impl_->jobs.find(r.job);
+        if (j != impl_->jobs.end()) {
+            --j->second.running;
+            --impl_->tenant_running[j->second.info.tenant];
+        }
+    }
+    impl_->workers.erase(it);
+    impl_->dirty = true;
+}
+
+void Scheduler::set_worker_admin(const std::string& id, Admin admin) {
+    auto it = impl_->workers.find(id);
+    if (it == impl_->workers.end()) return;
+    if (it->second.admin != admin) impl_->dirty = true;
+    it->second.admin = admin;
+}
+
+void Scheduler::set_site_admin(const std::string& site, Admin admin) {
+    if (site_admin(site) != admin) impl_->dirty = true;
+    if (admin == Admin::enabled) impl_->site_admin.erase(site);
+    else impl_->site_admin[site] = admin;
+}
+
+Admin Scheduler::site_admin(const std::string& site) const {
+    auto it = impl_->site_admin.find(site);
+    return it == impl_->site_admin.end() ? Admin::enabled : it->second;
+}
+
+void Scheduler::upsert_job(const JobInfo& info) {
+    auto [it, fresh] = impl_->jobs.try_emplace(info.id);
+    JobState& j = it->second;
+    if (fresh || j.info.active != info.active || j.info.deadline != info.deadline ||
+        j.info.priority != info.priority || j.info.probes_pending != info.probes_pending ||
+        (j.info.tasks_queued == 0) != (info.tasks_queued == 0))
+        impl_->dirty = true;
+    if (j.info.budget_yuan != info.budget_yuan) j.budget_reported = false;
+    j.info = info;
+}
+
+void Scheduler::remove_job(const std::string& id) {
+    if (impl_->jobs.erase(id)) impl_->dirty = true;
+}
+
+void Scheduler::set_staging(const std::string& site, const std::string& snapshot,
+                            double bytes_missing) {
+    impl_->staging[{site, snapshot}] = std::max(0.0, bytes_missing);
+}
+
+void Scheduler::task_started(const std::string& worker, const std::string& job, double now,
+                             double est_seconds) {
+    auto w = impl_->workers.find(worker);
+    auto j = impl_->jobs.find(job);
+    if (w == impl_->workers.end() || j == impl_->jobs.end()) return;
+    w->second.running.push_back({job, now, now + std::max(0.0, est_seconds)});
+    ++j->second.running;
+    ++impl_->tenant_running[j->second.info.tenant];
+    const Site* s = impl_->config.site(w->second.info.site);
+    if (s) {
+        j->second.running_cost +=
+            impl_->worker_rate(w->second) / 3600.0 * s->tariff.integrate(now, now + est_seconds);
+    }
+}
+
+namespace {
+
+// Ends the first task of `job` on the worker; returns its expected cost share.
+bool end_task(Scheduler::Impl& I, const std::string& worker, const std::string& job, double now) {
+    auto w = I.workers.find(worker);
+    auto j = I.jobs.find(job);
+    if (w == I.workers.end()) return false;
+    auto& run = w->second.running;
+    auto it = std::find_if(run.begin(), run.end(), [&](const Running& r) { return r.job == job; });
+    if (it == run.end()) return false;
+    if (j != I.jobs.end()) {
+        --j->second.running;
+        --I.tenant_running[j->second.info.tenant];
+        const Site* s = I.config.site(w->second.info.site);
+        if (s)
+            j->second.running_cost = std::max(
+                0.0, j->second.running_cost - I.worker_rate(w->second) / 3600.0 *
+                                                  s->tariff.integrate(it->start, it->est_end));
+    }
+    run.erase(it);
+    (void)now;
+    return true;
+}
+
+}  // namespace
+
+void Scheduler::task_finished(const std::string& worker, const std::string& job, double now,
+                              const Observation& obs) {
+    auto w = impl_->workers.find(worker);
+    auto j = impl_->jobs.find(job);
+    if (w != impl_->workers.end() && j != impl_->jobs.end()) {
+        impl_->estimates[j->second.info.workload].add(obs, w->second.info.gpu_class,
+                                                      impl_->worker_speed(w->second));
+        impl_->staging[{w->second.info.site, j->second.info.snapshot}] = 0;
+        if (obs.probe && j->second.info.probes_pending > 0) {
+            if (--j->second.info.probes_pending == 0) impl_->dirty = true;
+        }
+    }
+    end_task(*impl_, worker, job, now);
+}
+
+void Scheduler::task_aborted(const std::string& worker, const std::string& job, double now) {
+    end_task(*impl_, worker, job, now);
+}
+
+void Scheduler::observe(const std::string& workload, const WorkerInfo& worker,
+                        const Observation& obs) {
+    WorkerState tmp;
+    tmp.info = worker;
+    impl_->estimates[workload].add(obs, worker.gpu_class, impl_->worker_speed(tmp));
+}
+
+void Scheduler::replan(double now) { impl_->replan(now); }
+
+bool Scheduler::replan_if_stale(double now) {
+    Impl& I = *impl_;
+    const double age = now - I.plan.made_at;
+    const bool slot_over = I.plan.edges.size() > 1 && now >= I.plan.edges[1];
+    if (age < I.opt.min_replan_s && !slot_over) return false;
+    if (!(I.dirty || slot_over || age >= I.opt.replan_interval_s)) return false;
+    I.replan(now);
+    return true;
+}
+
+double Scheduler::planned_at() const { return impl_->plan.made_at; }
+
+Outlook Scheduler::outlook(const std::string& job) const {
+    auto it = impl_->jobs.find(job);
+    return it == impl_->jobs.end() ? Outlook{} : it->second.outlook;
+}
+
+double Scheduler::task_seconds(const std::string& job, const std::string& worker) const {
+    auto j = impl_->jobs.find(job);
+    auto w = impl_->workers.find(worker);
+    if (j == impl_->jobs.end() || w == impl_->workers.end()) return 0;
+    PoolSnap ps;
+    ps.cls = w->second.info.gpu_class;
+    ps.score = impl_->worker_speed(w->second);
+    return impl_->pool_task_seconds(j->second.info, ps);
+}
+
+std::vector<std::pair<std::string, std::string>> Scheduler::take_over_budget() {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [id, j] : impl_->jobs) {
+        if (!j.info.budget_yuan || !j.info.active || !j.outlook.planned) continue;
+        const double projected = j.info.spent_yuan + j.running_cost + j.outlook.cost_yuan;
+        if (projected <= *j.info.budget_yuan) {
+            j.budget_reported = false;
+            continue;
+        }
+        if (j.budget_reported) continue;
+        j.budget_reported = true;
+        char msg[256];
+        std::snprintf(msg, sizeof msg,
+                      "projected cost %.2f yuan (spent %.2f + rendering %.2f + remaining %.2f) "
+                      "exceeds the budget of %.2f yuan",
+                      projected, j.info.spent_yuan, j.running_cost, j.outlook.cost_yuan,
+                      *j.info.budget_yuan);
+        out.emplace_back(id, msg);
+    }
+    return out;
+}
+
+const Scheduler::Stats& Scheduler::stats() const { return impl_->stats; }
+
+}  // namespace farm::sched

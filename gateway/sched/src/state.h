@@ -1,0 +1,116 @@
+// The scheduler's inside, shared by its .cpp files: what it knows (pools, workers, jobs,
+// estimates) and the plan it made from that.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "estimate.h"
+#include "farm/sched/scheduler.h"
+
+namespace farm::sched {
+
+struct Running {
+    std::string job;
+    double start = 0, est_end = 0;
+};
+
+struct WorkerState {
+    WorkerInfo info;
+    Admin admin = Admin::enabled;
+    std::string pool;  // "site/class"
+    std::vector<Running> running;
+};
+
+struct JobState {
+    JobInfo info;
+    int running = 0;
+    double running_cost = 0;  // expected cost of the tasks now rendering
+    bool budget_reported = false;
+    Outlook outlook;
+};
+
+// A pool as one plan sees it: the enabled workers of one class at one site.
+struct PoolSnap {
+    std::string key, site, cls;
+    const Site* site_cfg = nullptr;  // null: the sites file does not know it (free)
+    int units = 0;                   // enabled workers
+    double score = 0;                // their mean benchmark score
+    double rate = 0;                 // mean base yuan per hour
+};
+
+struct Piece {
+    int pool = 0, slot = 0;
+    double worker_s = 0, tasks = 0, cost = 0, discount = 0, end = 0;
+};
+
+struct JobPlan {
+    std::vector<Piece> pieces;
+    bool on_time = false;
+    double demand = 0;  // tasks planned for (the mean + z sigma)
+    double finish = 0, cost = 0, discount = 0, staging = 0;
+    double left = 0;  // tasks that found no capacity before the deadline
+    std::set<std::string> staged_sites;  // sites the plan pays to stage
+};
+
+struct Plan {
+    double made_at = -1e300;
+    std::vector<double> edges;  // slot k is [edges[k], edges[k+1])
+    std::vector<PoolSnap> pools;
+    std::vector<std::vector<double>> cap, used;  // [pool][slot] worker-seconds
+    std::map<std::string, JobPlan> jobs;
+    // This slot's planned worker-seconds per pool, per job, consumed by dispatch.
+    std::map<std::string, std::vector<std::pair<std::string, double>>> now_alloc;
+    int slots() const { return static_cast<int>(edges.size()) - 1; }
+};
+
+// What a placement may use and how it orders cells.
+struct PlaceRequest {
+    enum class Mode { cheapest, fastest } mode = Mode::cheapest;
+    double demand = 0;             // tasks
+    double deadline = 1e300;       // no cell may start after it
+    std::string only_site;         // "" = any
+    std::set<std::string> excluded;  // sites not to use
+};
+
+struct Scheduler::Impl {
+    Options opt;
+    SitesConfig config;
+    VoucherBook vouchers;
+    std::map<std::string, WorkerState> workers;
+    std::map<std::string, Admin> site_admin;
+    std::map<std::string, JobState> jobs;
+    std::map<std::string, WorkloadEstimate> estimates;  // by workload
+    std::map<std::pair<std::string, std::string>, double> staging;  // (site, snapshot)
+    std::map<std::string, int> tenant_running;
+    Plan plan;
+    bool dirty = true;
+    Stats stats;
+
+    // planner.cpp
+    void replan(double now);
+    JobPlan place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
+                  std::map<std::string, double>& voucher_left, bool commit) const;
+    void unplace(Plan& p, const JobPlan& jp) const;
+    std::vector<double> slot_edges(double now, double horizon) const;
+    void build_pools(Plan& p, double now) const;
+    double planning_deadline(const JobState& j, const Plan& p, double now) const;
+    bool probing(const JobState& j, double now) const;
+    void plan_jobs(Plan& p, double now, bool priority_first,
+                   std::map<std::string, double>& voucher_left) const;
+
+    // shared helpers (scheduler.cpp)
+    const WorkloadEstimate& estimate(const std::string& workload) const;
+    double pool_task_seconds(const JobInfo& j, const PoolSnap& p) const;
+    double staging_bytes(const std::string& site, const JobInfo& j) const;
+    double worker_rate(const WorkerState& w) const;
+    double worker_speed(const WorkerState& w) const;
+    std::string pool_key(const WorkerInfo& w) const;
+    Admin effective_admin(const WorkerState& w) const;
+    void fill_outlook(JobState& j, const JobPlan* jp, double now) const;
+};
+
+}  // namespace farm::sched

@@ -1,0 +1,302 @@
+// The scheduler's choices on cases small enough to work out by hand.
+#include <catch2/catch.hpp>
+
+#include "sched_fixture.h"
+
+using namespace farm::sched;
+using namespace farm::sched::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+int count(const std::vector<Lease>& leases, const std::string& worker) {
+    int n = 0;
+    for (const auto& l : leases) n += l.worker == worker;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("the cheap site works alone until the deadline needs the dear one") {
+    // Ten 60 s tasks; cheap site 1 yuan/h, dear site 3 yuan/h, one worker each. The
+    // margin is 1.5 x the slowest task = 90 s (no lease timeout here), so a deadline of
+    // k x 60 + 90 s leaves the cheap worker exactly k tasks and the dear one 10 - k.
+    for (int k : {10, 9, 8, 6, 5}) {
+        DYNAMIC_SECTION("cheap capacity for " << k << " tasks") {
+            MiniFarm f;
+            f.add_site(flat_site("cheap", 1));
+            f.add_site(flat_site("dear", 3));
+            f.add_worker("w-cheap", "cheap");
+            f.add_worker("w-dear", "dear");
+            f.add_job("j1", "t", 10, 60, kT0 + k * 60 + 90);
+            f.run(kT0);  // the first polls
+            if (k == 10) CHECK_THAT(f.last_hold["w-dear"], Contains("held back"));
+            f.run(kT0 + 3600);
+            CHECK(f.done["j1"] == 10);
+            CHECK(count(f.leases, "w-dear") == 10 - k);
+            CHECK(count(f.leases, "w-cheap") == k);
+            CHECK(f.finished_at["j1"] <= kT0 + k * 60 + 90);
+            // Cost by hand: k minutes at 1 yuan/h, 10 - k at 3 yuan/h.
+            CHECK(f.cost_yuan == Approx((k * 1.0 + (10 - k) * 3.0) / 60));
+        }
+    }
+}
+
+TEST_CASE("an impossible deadline runs best effort on everything") {
+    MiniFarm f;
+    f.add_site(flat_site("cheap", 1));
+    f.add_site(flat_site("dear", 3));
+    f.add_worker("w-cheap", "cheap");
+    f.add_worker("w-dear", "dear");
+    f.add_job("j1", "t", 10, 60, kT0 + 3 * 60 + 90);  // 6 tasks fit at best
+    f.run(kT0 + 3600);
+    CHECK(count(f.leases, "w-dear") == 5);
+    CHECK(count(f.leases, "w-cheap") == 5);
+    CHECK(f.finished_at["j1"] == kT0 + 300);
+    CHECK_THAT(f.last_decision["j1"].why, Contains("best effort"));
+}
+
+TEST_CASE("decisions explain themselves") {
+    MiniFarm f;
+    f.add_site(flat_site("cheap", 1));
+    f.add_site(flat_site("dear", 3));
+    f.add_worker("w-cheap", "cheap");
+    f.add_worker("w-dear", "dear");
+    f.add_job("j1", "t", 10, 60, kT0 + 8 * 60 + 90);
+    std::vector<Decision> seen;
+    auto take = [&](const std::string&, bool probe) { return !probe; };
+    auto a = f.sched.dispatch("w-cheap", f.now, take);
+    auto b = f.sched.dispatch("w-dear", f.now, take);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK_THAT(a->why, Contains("cheapest capacity for this job: cheap/cpu"));
+    CHECK_THAT(b->why, Contains("deadline needs it: 1 cheaper pool(s)"));
+    CHECK(a->yuan_per_hour == 1);
+    CHECK(b->yuan_per_hour == 3);
+    CHECK(b->est_seconds == Approx(60));
+    CHECK(b->slack_s > 0);
+}
+
+TEST_CASE("time-of-use: work waits for the valley when the deadline allows") {
+    // 18:00 local: peak until 23:00, then valley (x0.45). Deadline 20 h away.
+    SitesConfig c;
+    Site s = flat_site("gs", 1);
+    s.tariff = gansu_tariff();
+    MiniFarm f(MiniFarm::exact_options(), c);
+    f.add_site(s);
+    f.now = kT0 + 18 * kHour;
+    f.add_worker("w1", "gs");
+    f.add_job("j1", "t", 10, 60, f.now + 20 * kHour);
+    f.run(f.now + 8 * kHour, 10);
+    REQUIRE(f.leases.size() == 10);
+    CHECK(f.leases.front().start >= kT0 + 23 * kHour);
+    CHECK(f.leases.front().start < kT0 + 23 * kHour + 20);
+    CHECK_THAT(f.last_hold["w1"], Contains("held back: cheaper capacity covers every deadline"));
+    CHECK(f.cost_yuan == Approx(10.0 / 60 * 0.45));
+
+    // The same job due in 2 h cannot wait: it runs now, at peak.
+    MiniFarm g(MiniFarm::exact_options(), c);
+    g.add_site(s);
+    g.now = kT0 + 18 * kHour;
+    g.add_worker("w1", "gs");
+    g.add_job("j1", "t", 10, 60, g.now + 2 * kHour);
+    g.run(g.now + 3 * kHour, 10);
+    REQUIRE(g.leases.size() == 10);
+    CHECK(g.leases.front().start < kT0 + 18 * kHour + 20);
+    CHECK(g.cost_yuan == Approx(10.0 / 60 * 1.5));
+}
+
+TEST_CASE("staging: a small job stays where its data is; a big one pays to move") {
+    // Site "far" is half price but lacks the 1 GB snapshot at 10 yuan/GB.
+    auto setup = [](MiniFarm& f, int tasks) {
+        Site far = flat_site("far", 1);
+        far.link.yuan_per_gb = 10;
+        far.link.bandwidth_mbps = 1000;
+        f.add_site(far);
+        f.add_site(flat_site("near", 2));
+        f.add_worker("w-far", "far");
+        f.add_worker("w-near", "near");
+        f.add_job("j", "t", tasks, 60, kT0 + 40 * 86400.0, 50, std::nullopt, 1e9);
+        f.sched.set_staging("near", "snap-j", 0);
+    };
+    auto take = [](const std::string&, bool probe) { return !probe; };
+    {
+        // 10 minutes: 0.17 yuan at far + 10 staging against 0.33 at near.
+        MiniFarm f;
+        setup(f, 10);
+        std::string why;
+        CHECK_FALSE(f.sched.dispatch("w-far", f.now, take, &why));
+        CHECK(f.sched.dispatch("w-near", f.now, take));
+        auto o = f.sched.outlook("j");
+        CHECK(o.staging_yuan == 0);
+        CHECK(o.tasks_by_pool.count("far/cpu") == 0);
+    }
+    {
+        // 5,000 minutes: 83 yuan at far + 10 staging against 167 at near.
+        MiniFarm f;
+        setup(f, 5000);
+        CHECK(f.sched.dispatch("w-far", f.now, take));
+        CHECK_FALSE(f.sched.dispatch("w-near", f.now, take));
+        auto o = f.sched.outlook("j");
+        CHECK(o.staging_yuan == Approx(10));
+        CHECK(o.cost_yuan == Approx(5000.0 / 60 + 10).epsilon(0.01));
+    }
+}
+
+TEST_CASE("a voucher makes the dearer site the cheaper one for its tenant only") {
+    SitesConfig c;
+    c.vouchers.push_back({"v", "studio-a", "b", 50, 1000, kT0 - 86400, kT0 + 86400});
+    auto make = [&](const std::string& tenant) {
+        auto f = std::make_unique<MiniFarm>(MiniFarm::exact_options(), c);
+        f->add_site(flat_site("a", 1.0));
+        f->add_site(flat_site("b", 1.5));
+        f->add_worker("wa", "a");
+        f->add_worker("wb", "b");
+        f->add_job("j", tenant, 5, 60, kT0 + 86400);
+        return f;
+    };
+    auto take = [](const std::string&, bool probe) { return !probe; };
+    auto fa = make("studio-a");
+    auto d = fa->sched.dispatch("wb", fa->now, take);
+    REQUIRE(d);
+    CHECK(d->voucher_pct == 50);
+    CHECK_FALSE(fa->sched.dispatch("wa", fa->now, take));
+    CHECK(fa->sched.outlook("j").voucher_yuan == Approx(5 / 60.0 * 1.5 * 0.5).epsilon(0.02));
+    auto fb = make("studio-b");
+    CHECK_FALSE(fb->sched.dispatch("wb", fb->now, take));
+    CHECK(fb->sched.dispatch("wa", fb->now, take));
+}
+
+TEST_CASE("a budget the plan would exceed is reported before anything is spent") {
+    MiniFarm f;
+    f.add_site(flat_site("s", 6));  // 0.1 yuan a minute
+    f.add_worker("w", "s");
+    f.add_job("j", "t", 100, 60, kT0 + 86400, 50, 5.0);  // 10 yuan of work, 5 of budget
+    f.sched.replan(f.now);
+    auto over = f.sched.take_over_budget();
+    REQUIRE(over.size() == 1);
+    CHECK(over[0].first == "j");
+    CHECK_THAT(over[0].second, Contains("exceeds the budget of 5.00 yuan"));
+    CHECK(f.sched.take_over_budget().empty());  // said once
+
+    // Even a job left running never starts a task that would break its budget.
+    MiniFarm g;
+    g.add_site(flat_site("s", 6));
+    g.add_worker("w", "s");
+    g.add_job("j", "t", 100, 60, kT0 + 86400, 50, 0.35);
+    g.run(kT0 + 7200);
+    CHECK(g.done["j"] == 3);
+    CHECK(g.cost_yuan <= 0.35 + 1e-9);
+}
+
+TEST_CASE("short of capacity: late jobs share workers evenly by tenant") {
+    MiniFarm f;
+    f.add_site(flat_site("s", 1));
+    for (int i = 0; i < 4; ++i) f.add_worker("w" + std::to_string(i), "s");
+    // Deadlines already impossible: everyone is late, best effort.
+    f.add_job("a1", "studio-a", 40, 60, kT0 + 60);
+    f.add_job("a2", "studio-a", 40, 60, kT0 + 60);
+    f.add_job("b1", "studio-b", 40, 60, kT0 + 60);
+    f.run(kT0 + 600);
+    int a = 0, b = 0;
+    for (const auto& l : f.leases) (l.job[0] == 'a' ? a : b) += 1;
+    CHECK(a == b);
+    CHECK(a + b == 44);
+}
+
+TEST_CASE("short of capacity: the higher priority keeps its deadline") {
+    MiniFarm f;
+    f.add_site(flat_site("s", 1));
+    f.add_worker("w", "s");
+    // One worker: room for one 10-task job before either deadline, not two. Earliest
+    // deadline first would save "low"; priority saves "high".
+    f.add_job("low", "t", 10, 60, kT0 + 1000, 10);
+    f.add_job("high", "t", 10, 60, kT0 + 1100, 90);
+    f.run(kT0 + 3600);
+    CHECK(f.finished_at["high"] <= kT0 + 1100);
+    CHECK(f.finished_at["low"] > kT0 + 1000);
+    CHECK(f.done["low"] == 10);
+}
+
+TEST_CASE("drained and disabled workers and sites get nothing new") {
+    MiniFarm f;
+    f.add_site(flat_site("s1", 1));
+    f.add_site(flat_site("s2", 1));
+    f.add_worker("w1", "s1");
+    f.add_worker("w2", "s2");
+    f.add_job("j", "t", 4, 60, kT0 + 60);  // late: would use everything
+    auto take = [](const std::string&, bool probe) { return !probe; };
+    f.sched.set_worker_admin("w1", Admin::draining);
+    std::string why;
+    CHECK_FALSE(f.sched.dispatch("w1", f.now, take, &why));
+    CHECK_THAT(why, Contains("draining"));
+    f.sched.set_site_admin("s2", Admin::disabled);
+    CHECK_FALSE(f.sched.dispatch("w2", f.now, take, &why));
+    CHECK_THAT(why, Contains("disabled"));
+    f.sched.set_worker_admin("w1", Admin::enabled);
+    f.sched.set_site_admin("s2", Admin::enabled);
+    CHECK(f.sched.dispatch("w1", f.now + 1, take));
+    CHECK(f.sched.dispatch("w2", f.now + 1, take));
+}
+
+TEST_CASE("probes go first, and renders wait for them") {
+    MiniFarm f;
+    f.add_site(flat_site("s", 1));
+    f.add_worker("w1", "s");
+    f.add_worker("w2", "s");
+    JobInfo j;
+    j.id = "j";
+    j.tenant = "t";
+    j.workload = "fresh";
+    j.submitted = f.now;
+    j.deadline = f.now + 86400;
+    j.tasks_queued = 10;
+    j.probes_pending = 1;
+    j.pixel_samples_per_task = 1e6;
+    f.sched.upsert_job(j);
+    int probes = 1;
+    auto take = [&](const std::string&, bool probe) {
+        if (probe) return probes-- > 0;
+        return true;
+    };
+    auto d1 = f.sched.dispatch("w1", f.now, take);
+    REQUIRE(d1);
+    CHECK(d1->probe);
+    std::string why;
+    CHECK_FALSE(f.sched.dispatch("w2", f.now, take, &why));  // renders wait for the probe
+    f.sched.task_started("w1", "j", f.now, 5);
+    Observation o;
+    o.probe = true;
+    o.pixel_samples = 1e5;
+    o.wall_s = 3;
+    o.trace_s = 2;
+    o.rays = 4e6;
+    f.sched.task_finished("w1", "j", f.now + 3, o);
+    auto d2 = f.sched.dispatch("w2", f.now + 4, take);
+    REQUIRE(d2);
+    CHECK_FALSE(d2->probe);
+    // 4 Mrays per 1e5 pixel-samples -> 40 Mrays a task at 2 Mrays/s, plus 1 s overhead.
+    CHECK(d2->est_seconds == Approx(1 + 40 / 2.0));
+}
+
+TEST_CASE("estimates carry across GPU classes through ray counts") {
+    Scheduler s;
+    WorkerInfo fast{"f", "x", "A100", 1, 8, 400};
+    WorkerInfo slow{"s", "x", "L4", 1, 8, 100};
+    Observation o;
+    o.pixel_samples = 1e6;
+    o.rays = 8e9;    // 8,000 Mrays
+    o.trace_s = 40;  // 200 Mrays/s: half the A100's benchmark score on this scene
+    o.wall_s = 42;
+    s.observe("w", fast, o);
+    s.upsert_worker(slow);
+    JobInfo j;
+    j.id = "j";
+    j.workload = "w";
+    j.pixel_samples_per_task = 2e6;
+    j.tasks_queued = 1;
+    s.upsert_job(j);
+    // The L4 has no observation: it gets the A100's scene factor (0.5) on its own score,
+    // 16,000 Mrays / (100 x 0.5) = 320 s, plus the 2 s overhead seen so far.
+    CHECK(s.task_seconds("j", "s") == Approx(322));
+}
