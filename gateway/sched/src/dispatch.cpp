@@ -69,6 +69,9 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
     };
 
     // 1. Probes first: they are cheap and every later decision about the job needs them.
+    // A probe needs the snapshot, so it runs where the snapshot is (or is arriving), or
+    // at the job's home site (the cheapest work there is), so probing stages nothing the
+    // job will not use. Renders start without them after the probe timeout.
     {
         std::vector<JobState*> probing;
         for (auto& [id, j] : I.jobs)
@@ -76,10 +79,13 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
         std::sort(probing.begin(), probing.end(), [](const JobState* a, const JobState* b) {
             return a->info.submitted < b->info.submitted;
         });
-        for (JobState* j : probing)
-            if (take(j->info.id, true))
+        for (JobState* j : probing) {
+            const bool here = I.staging_bytes(w.info.site, j->info) <= 0 ||
+                              I.home_site(j->info, now) == w.info.site;
+            if (here && take(j->info.id, true))
                 return decide(*j, true, "probe: a reduced-resolution sample render to "
                                         "estimate the job's time and cost");
+        }
     }
 
     // 2. What the plan gives this pool now, the least slack first.
@@ -100,6 +106,7 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
         const double d = j.info.deadline ? *j.info.deadline : j.info.submitted + I.opt.default_deadline_s;
         return d - j.outlook.finish;
     };
+    const double slot_end = I.plan.edges.size() > 1 ? I.plan.edges[1] : now + 3600;
     // The least slack first, so no on-time job becomes late.
     std::sort(cands.begin(), cands.end(), [&](auto* a, auto* b) {
         const JobState& ja = I.jobs.at(a->first);
@@ -109,10 +116,12 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
         if (ja.info.priority != jb.info.priority) return ja.info.priority > jb.info.priority;
         return tenant_load(ja) < tenant_load(jb);
     });
-    const double slot_end = I.plan.edges.size() > 1 ? I.plan.edges[1] : now + 3600;
     for (auto* a : cands) {
         JobState& j = I.jobs.at(a->first);
         const double est = task_seconds(j.info.id, worker);
+        // The plan is fluid; a pool planned for a sliver of a task does not start one
+        // (a stray task could stage a whole snapshot at a site the job does not use).
+        if (a->second < 0.25 * std::min(est, std::max(1.0, slot_end - now))) continue;
         if (!affordable(j, est)) continue;
         if (!take(j.info.id, false)) continue;
         a->second -= std::min(est, std::max(1.0, slot_end - now));
@@ -153,6 +162,19 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
         return a->info.deadline.value_or(1e300) < b->info.deadline.value_or(1e300);
     });
     for (JobState* j : late) {
+        // Only where its snapshot is, or where its (fastest) plan stages it and the
+        // transfer costs at most a quarter of the work left: best effort buys time, but
+        // a whole snapshot's transfer for a few stray tasks buys little.
+        bool here = I.staging_bytes(w.info.site, j->info) <= 0;
+        if (!here && site &&
+            I.staging_bytes(w.info.site, j->info) / 1e9 * site->link.yuan_per_gb <=
+                0.25 * j->outlook.cost_yuan) {
+            auto jp = I.plan.jobs.find(j->info.id);
+            if (jp != I.plan.jobs.end())
+                for (const Piece& pc : jp->second.pieces)
+                    here = here || I.plan.pools[pc.pool].site == w.info.site;
+        }
+        if (!here) continue;
         const double est = task_seconds(j->info.id, worker);
         if (!affordable(*j, est)) continue;
         if (!take(j->info.id, false)) continue;

@@ -101,31 +101,31 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
         double t0, t1, per_task;
     };
     std::vector<Cand> cands;
+    cands.reserve(np * static_cast<std::size_t>(slots));
     std::vector<double> tau(np, 0), ready(np, now);
+    std::vector<std::vector<const Voucher*>> pool_vouchers(np);
     for (std::size_t i = 0; i < np; ++i) {
         const PoolSnap& ps = p.pools[i];
         if (!r.only_site.empty() && ps.site != r.only_site) continue;
         if (r.excluded.count(ps.site)) continue;
         tau[i] = pool_task_seconds(j.info, ps);
-        const double bytes = staging_bytes(ps.site, j.info);
-        if (bytes > 0 && ps.site_cfg)
-            ready[i] = now + bytes * 8 / (ps.site_cfg->link.bandwidth_mbps * 1e6) +
-                       ps.site_cfg->link.rtt_ms / 1000.0;
+        ready[i] = site_ready(ps.site, j.info, now);
+        pool_vouchers[i] = vouchers.applicable(j.info.tenant, ps.site, now, 1e300);
         for (int k = 0; k < slots; ++k) {
+            if (r.mode == PlaceRequest::Mode::cheapest && p.edges[k] >= r.deadline) break;
             const double t0 = std::max(p.edges[k], ready[i]);
             const double t1 = r.mode == PlaceRequest::Mode::cheapest
                                   ? std::min(p.edges[k + 1], r.deadline)
                                   : p.edges[k + 1];
             if (t1 - t0 < kEps || p.cap[i][k] - p.used[i][k] < 1e-6) continue;
-            const double mult = ps.site_cfg ? ps.site_cfg->tariff.multiplier_at(p.edges[k]) : 1.0;
             double disc = 0;
-            for (const Voucher* v : vouchers.applicable(j.info.tenant, ps.site, t0, t0))
+            for (const Voucher* v : pool_vouchers[i])
                 if (v->valid_from <= t0 && t0 < v->valid_until && voucher_left[v->id] > 0) {
                     disc = v->discount_pct / 100.0;
                     break;
                 }
             cands.push_back({static_cast<int>(i), k, t0, t1,
-                             tau[i] * ps.rate / 3600.0 * mult * (1 - disc)});
+                             tau[i] * ps.rate / 3600.0 * p.mult[i][k] * (1 - disc)});
         }
     }
     // A job cannot keep more workers busy than it has tasks.
@@ -140,10 +140,9 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
         pc.slot = c.slot;
         pc.worker_s = ws;
         pc.tasks = ws / tau[c.pool];
-        const double mult = ps.site_cfg ? ps.site_cfg->tariff.multiplier_at(p.edges[c.slot]) : 1.0;
-        const double gross = ws * ps.rate / 3600.0 * mult;
+        const double gross = ws * ps.rate / 3600.0 * p.mult[c.pool][c.slot];
         double undiscounted = gross;
-        for (const Voucher* v : vouchers.applicable(j.info.tenant, ps.site, c.t0, c.t0)) {
+        for (const Voucher* v : pool_vouchers[c.pool]) {
             if (!(v->valid_from <= c.t0 && c.t0 < v->valid_until)) continue;
             double& vl = voucher_left[v->id];
             const double off = std::min(undiscounted * v->discount_pct / 100.0, vl);
@@ -166,6 +165,23 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
     };
 
     if (r.mode == PlaceRequest::Mode::cheapest) {
+        // A site without the snapshot carries its staging spread over the most tasks it
+        // could take before the deadline: a site that cannot repay its transfer even
+        // when used to the full ranks behind staged ones.
+        std::map<std::string, double> site_tasks;
+        for (const Cand& c : cands) {
+            const PoolSnap& ps = p.pools[c.pool];
+            const double free = std::min(p.cap[c.pool][c.slot] - p.used[c.pool][c.slot],
+                                         ps.units * (c.t1 - c.t0));
+            site_tasks[ps.site] += free / tau[c.pool];
+        }
+        for (Cand& c : cands) {
+            const PoolSnap& ps = p.pools[c.pool];
+            const double bytes = staging_bytes(ps.site, j.info);
+            if (bytes > 0 && ps.site_cfg && ps.site_cfg->link.yuan_per_gb > 0)
+                c.per_task += bytes / 1e9 * ps.site_cfg->link.yuan_per_gb /
+                              std::max(1.0, std::min(r.demand, site_tasks[ps.site]));
+        }
         std::sort(cands.begin(), cands.end(), [&](const Cand& a, const Cand& b) {
             if (std::abs(a.per_task - b.per_task) > 1e-12 * std::max(1.0, a.per_task))
                 return a.per_task < b.per_task;
@@ -287,21 +303,48 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         r.demand = demand;
         r.deadline = it.dl;
         JobPlan jp = place(p, j, r, now, voucher_left, true);
+        // Too tight for the full margin: give up safety a step at a time before giving
+        // up on cost: first the z-sigma reserve, then the time margin.
+        if (!jp.on_time) {
+            unplace(p, jp);
+            voucher_left = vouchers_before;
+            r.demand = n;
+            jp = place(p, j, r, now, voucher_left, true);
+        }
+        if (!jp.on_time) {
+            unplace(p, jp);
+            voucher_left = vouchers_before;
+            r.deadline = j.info.deadline ? *j.info.deadline
+                                         : j.info.submitted + opt.default_deadline_s;
+            jp = place(p, j, r, now, voucher_left, true);
+        }
         if (!jp.on_time) {
             unplace(p, jp);
             voucher_left = vouchers_before;
             late.push_back(&j);
             continue;
         }
-        // Staging a site costs once; a plan that avoids it may be cheaper overall.
-        for (const std::string& site : std::set<std::string>(jp.staged_sites)) {
+        // Staging a site costs once; a plan that avoids it may be cheaper overall. Sites
+        // the plan uses least go first. A new site must save half as much again as its
+        // staging costs: plans move as estimates and capacity change, and a transfer
+        // bought for savings that later move elsewhere is money lost.
+        std::vector<std::pair<double, std::string>> by_use;
+        for (const std::string& site : jp.staged_sites) {
+            double tasks = 0;
+            for (const Piece& pc : jp.pieces)
+                if (p.pools[pc.pool].site == site) tasks += pc.tasks;
+            by_use.emplace_back(tasks, site);
+        }
+        std::sort(by_use.begin(), by_use.end());
+        for (const auto& [use, site] : by_use) {
+            const Site* s = config.site(site);
+            const double stage = s ? staging_bytes(site, j.info) / 1e9 * s->link.yuan_per_gb : 0.0;
             unplace(p, jp);
-            auto vouchers_with = voucher_left;
             voucher_left = vouchers_before;
             PlaceRequest r2 = r;
             r2.excluded.insert(site);
             JobPlan alt = place(p, j, r2, now, voucher_left, true);
-            if (alt.on_time && alt.cost < jp.cost) {
+            if (alt.on_time && alt.cost < jp.cost + 0.5 * stage) {
                 r = r2;
                 jp = std::move(alt);
             } else {
@@ -353,12 +396,18 @@ void Scheduler::Impl::replan(double now) {
     base.edges = slot_edges(now, horizon);
     const int slots = base.slots();
     base.cap.assign(base.pools.size(), std::vector<double>(slots, 0));
+    base.mult.assign(base.pools.size(), std::vector<double>(slots, 1.0));
+    for (std::size_t i = 0; i < base.pools.size(); ++i)
+        if (const Site* s = base.pools[i].site_cfg)
+            for (int k = 0; k < slots; ++k) base.mult[i][k] = s->tariff.multiplier_at(base.edges[k]);
     base.used.assign(base.pools.size(), std::vector<double>(slots, 0));
     std::map<std::string, int> index;
     for (std::size_t i = 0; i < base.pools.size(); ++i) {
         index[base.pools[i].key] = static_cast<int>(i);
+        // Workers fail: future capacity is planned at the expected availability.
         for (int k = 0; k < slots; ++k)
-            base.cap[i][k] = base.pools[i].units * (base.edges[k + 1] - base.edges[k]);
+            base.cap[i][k] = base.pools[i].units * (base.edges[k + 1] - base.edges[k]) *
+                             (k == 0 ? 1.0 : opt.availability);
     }
     // Tasks already rendering hold their workers until they are expected to end.
     for (const auto& [id, w] : workers) {

@@ -66,23 +66,67 @@ double Scheduler::Impl::pool_task_seconds(const JobInfo& j, const PoolSnap& p) c
 }
 
 double Scheduler::Impl::staging_bytes(const std::string& site, const JobInfo& j) const {
+    // A site that ran or runs a task of the job has its snapshot, or is fetching it
+    // (task_started records both).
     auto it = staging.find({site, j.snapshot});
-    if (it != staging.end()) return it->second;
-    // A site already running this job has its snapshot (or is fetching it now).
-    for (const auto& [id, w] : workers)
-        if (w.info.site == site)
-            for (const Running& r : w.running)
-                if (r.job == j.id) return 0;
-    return j.snapshot_bytes;
+    return it != staging.end() ? it->second : j.snapshot_bytes;
 }
 
+double Scheduler::Impl::staging_delay(const Site* site, double bytes) const {
+    if (!site || bytes <= 0) return 0;
+    return bytes * 8 / (site->link.bandwidth_mbps * 1e6) + site->link.rtt_ms / 1000.0;
+}
+
+double Scheduler::Impl::site_ready(const std::string& site, const JobInfo& j, double now) const {
+    const double bytes = staging_bytes(site, j);
+    if (bytes > 0) return now + staging_delay(config.site(site), bytes);
+    auto it = staging_ready.find({site, j.snapshot});
+    return it == staging_ready.end() ? now : std::max(now, it->second);
+}
+
+std::string Scheduler::Impl::home_site(const JobInfo& j, double now) const {
+    // A site holding the snapshot already; else the cheapest place to stage it and do
+    // the job's expected work (priced from the current estimate, a prior before probes).
+    std::map<std::string, double> per_task;  // the cheapest pool's cost of one task
+    for (const auto& [id, w] : workers) {
+        if (effective_admin(w) != Admin::enabled) continue;
+        if (staging_bytes(w.info.site, j) <= 0) return w.info.site;
+        PoolSnap ps;
+        ps.cls = w.info.gpu_class;
+        ps.score = worker_speed(w);
+        const Site* s = config.site(w.info.site);
+        const double mult = s ? s->tariff.multiplier_at(now) : 1.0;
+        const double c = pool_task_seconds(j, ps) * worker_rate(w) / 3600.0 * mult;
+        auto it = per_task.find(w.info.site);
+        if (it == per_task.end() || c < it->second) per_task[w.info.site] = c;
+    }
+    std::string best;
+    double best_cost = 1e300;
+    for (const auto& [site, c] : per_task) {
+        const Site* s = config.site(site);
+        const double stage = s ? j.snapshot_bytes / 1e9 * s->link.yuan_per_gb : 0.0;
+        const double total = stage + c * std::max(1, j.tasks_queued);
+        if (total < best_cost) {
+            best_cost = total;
+            best = site;
+        }
+    }
+    return best;
+}
+
+// One worker more or less changes a pool's capacity a little; the periodic replan picks
+// that up. A pool appearing or disappearing changes what the plan can use at all.
 void Scheduler::upsert_worker(const WorkerInfo& info) {
-    WorkerState& w = impl_->workers[info.id];
-    const bool changed = w.info.site != info.site || w.info.gpu_class != info.gpu_class ||
-                         w.info.score != info.score;
+    auto [it, fresh] = impl_->workers.try_emplace(info.id);
+    WorkerState& w = it->second;
+    const std::string old_pool = w.pool;
     w.info = info;
     w.pool = impl_->pool_key(info);
-    if (changed) impl_->dirty = true;
+    if (fresh || old_pool != w.pool) {
+        int in_pool = 0;
+        for (const auto& [id, o] : impl_->workers) in_pool += o.pool == w.pool;
+        if (in_pool == 1 || !fresh) impl_->dirty = true;
+    }
 }
 
 void Scheduler::remove_worker(const std::string& id) {
@@ -95,8 +139,11 @@ void Scheduler::remove_worker(const std::string& id) {
             --impl_->tenant_running[j->second.info.tenant];
         }
     }
+    const std::string pool = it->second.pool;
     impl_->workers.erase(it);
-    impl_->dirty = true;
+    bool last = true;
+    for (const auto& [wid, o] : impl_->workers) last = last && o.pool != pool;
+    if (last) impl_->dirty = true;
 }
 
 void Scheduler::set_worker_admin(const std::string& id, Admin admin) {
@@ -142,6 +189,13 @@ void Scheduler::task_started(const std::string& worker, const std::string& job, 
     auto w = impl_->workers.find(worker);
     auto j = impl_->jobs.find(job);
     if (w == impl_->workers.end() || j == impl_->jobs.end()) return;
+    // The first task of a job at a site starts its snapshot's transfer there.
+    const auto key = std::make_pair(w->second.info.site, j->second.info.snapshot);
+    if (const double bytes = impl_->staging_bytes(key.first, j->second.info); bytes > 0) {
+        impl_->staging_ready[key] =
+            now + impl_->staging_delay(impl_->config.site(key.first), bytes);
+        impl_->staging[key] = 0;
+    }
     w->second.running.push_back({job, now, now + std::max(0.0, est_seconds)});
     ++j->second.running;
     ++impl_->tenant_running[j->second.info.tenant];

@@ -61,6 +61,7 @@ struct Plan {
     std::vector<double> edges;  // slot k is [edges[k], edges[k+1])
     std::vector<PoolSnap> pools;
     std::vector<std::vector<double>> cap, used;  // [pool][slot] worker-seconds
+    std::vector<std::vector<double>> mult;       // [pool][slot] tariff multiplier
     std::map<std::string, JobPlan> jobs;
     // This slot's planned worker-seconds per pool, per job, consumed by dispatch.
     std::map<std::string, std::vector<std::pair<std::string, double>>> now_alloc;
@@ -84,7 +85,9 @@ struct Scheduler::Impl {
     std::map<std::string, Admin> site_admin;
     std::map<std::string, JobState> jobs;
     std::map<std::string, WorkloadEstimate> estimates;  // by workload
-    std::map<std::pair<std::string, std::string>, double> staging;  // (site, snapshot)
+    std::map<std::pair<std::string, std::string>, double> staging;  // (site, snapshot) -> bytes
+    // When a transfer started by a first task there is expected to end.
+    std::map<std::pair<std::string, std::string>, double> staging_ready;
     std::map<std::string, int> tenant_running;
     Plan plan;
     bool dirty = true;
@@ -106,6 +109,12 @@ struct Scheduler::Impl {
     const WorkloadEstimate& estimate(const std::string& workload) const;
     double pool_task_seconds(const JobInfo& j, const PoolSnap& p) const;
     double staging_bytes(const std::string& site, const JobInfo& j) const;
+    // The site a job should start at: one already holding its snapshot, else the one
+    // with the cheapest work (base rate per unit of benchmark speed).
+    std::string home_site(const JobInfo& j, double now) const;
+    double staging_delay(const Site* site, double bytes) const;
+    // When `site` can start rendering `j`: now, or when its snapshot has arrived.
+    double site_ready(const std::string& site, const JobInfo& j, double now) const;
     double worker_rate(const WorkerState& w) const;
     double worker_speed(const WorkerState& w) const;
     std::string pool_key(const WorkerInfo& w) const;

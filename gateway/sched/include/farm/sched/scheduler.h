@@ -120,6 +120,7 @@ struct Options {
     double lease_timeout_s = 30;     // part of the safety margin (a lost worker's task)
     double probe_timeout_s = 300;    // render without probes after this long
     double max_slot_s = 3600;        // plan slots are at most this long (within 2 days)
+    double availability = 0.95;      // share of a pool's future capacity the plan counts on
 };
 
 class Scheduler {

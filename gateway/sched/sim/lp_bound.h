@@ -1,0 +1,26 @@
+// A lower bound on what any schedule of a trace can cost: the fluid linear relaxation
+// solved with GLPK. It knows every frame's true cost and every outage in advance,
+// splits tasks freely, stages for free in time (paying only the bytes, fractionally),
+// and must still meet each deadline the relaxation can meet at all.
+#pragma once
+
+#include <string>
+
+#include "trace.h"
+
+namespace farm::sim {
+
+struct LpResult {
+    bool solved = false;
+    double cost = 0;          // yuan: rendering net of vouchers + staging
+    double staging_cost = 0;
+    double voucher = 0;
+    int late_jobs = 0;        // deadlines even the relaxation cannot meet
+    int variables = 0, constraints = 0;
+    double seconds = 0;
+    std::string note;
+};
+
+LpResult lp_bound(const Trace& t);
+
+}  // namespace farm::sim
