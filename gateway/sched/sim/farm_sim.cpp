@@ -51,6 +51,12 @@ int main(int argc, char** argv) {
     app.add_flag("--no-lp", no_lp, "skip the LP lower bound");
     app.add_flag("--detail", detail, "per job: deadline slack, cost and frames by site");
     app.add_option("--policies", policies, "comma-separated: xixuan, fifo, fastest");
+    farm::sched::Options opt = sim_options();
+    app.add_option("--reserve", opt.reserve, "share of the time to a deadline kept in reserve")
+        ->capture_default_str();
+    app.add_option("--z", opt.z, "demand planned at mean + z sigma")->capture_default_str();
+    app.add_option("--availability", opt.availability, "share of future capacity counted on")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     if (spec.frames < spec.jobs * 100) {
         std::fprintf(stderr, "farm-sim: --frames must be at least 100 per job\n");
@@ -75,7 +81,7 @@ int main(int argc, char** argv) {
     std::vector<double> wall;
     for (Policy p : ps) {
         const auto a = std::chrono::steady_clock::now();
-        results.push_back(simulate(trace, p));
+        results.push_back(simulate(trace, p, opt));
         wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
     }
     LpResult bound;
@@ -114,6 +120,16 @@ int main(int argc, char** argv) {
                         r.replans ? 1000 * r.replan_s / r.replans : 0.0);
         std::printf("\n");
     }
+    auto mix = [](const char* name, const std::map<std::string, double>& c,
+                  const std::map<std::string, double>& p) {
+        std::printf("  %-20s hours by class:", name);
+        for (const auto& [k, v] : c) std::printf(" %s %.0f", k.c_str(), v);
+        std::printf("; by tariff period:");
+        for (const auto& [k, v] : p) std::printf(" %s %.0f", k.c_str(), v);
+        std::printf("\n");
+    };
+    for (const auto& r : results) mix(r.policy.c_str(), r.hours_by_class, r.hours_by_period);
+    if (bound.solved) mix("LP lower bound", bound.hours_by_class, bound.hours_by_period);
     if (detail)
         for (const auto& r : results) {
             std::printf("\n%s\n", r.policy.c_str());

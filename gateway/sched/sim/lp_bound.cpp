@@ -189,6 +189,12 @@ LpResult lp_bound(const Trace& t) {
             for (std::size_t c = 0; c < cols.size(); ++c) {
                 const double x = glp_get_col_prim(lp, static_cast<int>(c) + 1);
                 render += x * (cols[c].cost - (cols[c].late ? penalty : 0));
+                if (x > 0) {
+                    const Pool& pl = pools[cols[c].p];
+                    out.hours_by_class[pl.cls] += x / 3600;
+                    out.hours_by_period[t.config.sites.at(pl.site).tariff.period_at(
+                        t.t0 + cols[c].k * 3600.0 + 1)] += x / 3600;
+                }
                 if (cols[c].late && x > 1e-6) late_by_job[cols[c].j] += x;
                 late_ws += cols[c].late ? x : 0;
             }

@@ -4,6 +4,7 @@
 // and must still meet each deadline the relaxation can meet at all.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "trace.h"
@@ -19,6 +20,7 @@ struct LpResult {
     int variables = 0, constraints = 0;
     double seconds = 0;
     std::string note;
+    std::map<std::string, double> hours_by_class, hours_by_period;
 };
 
 LpResult lp_bound(const Trace& t);

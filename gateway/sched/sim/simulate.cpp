@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -75,7 +76,7 @@ struct JobRun {
 
 class Sim {
   public:
-    Sim(const Trace& t, Policy p) : t_(t), p_(p), sched_(options()) {
+    Sim(const Trace& t, Policy p, const sched::Options& o) : t_(t), p_(p), sched_(o) {
         for (std::size_t i = 0; i < t.workers.size(); ++i) widx_[t.workers[i].id] = static_cast<int>(i);
         for (std::size_t i = 0; i < t.jobs.size(); ++i) jidx_[t.jobs[i].id] = static_cast<int>(i);
         sched_.set_config(t.config);
@@ -116,6 +117,20 @@ class Sim {
             }
             if (tick) {
                 push(now + kTick, Ev::tick, 0);
+                static const char* watch = std::getenv("FARM_SIM_JOB");
+                if (watch && p_ == Policy::xixuan && std::fmod(now - t_.t0, 600) < kTick) {
+                    auto it = jidx_.find(watch);
+                    if (it != jidx_.end() && j_[it->second].arrived && !j_[it->second].queue.empty()) {
+                        const auto o = sched_.outlook(watch);
+                        int running = 0;
+                        for (const auto& w : w_) running += w.busy && w.task.job == it->second;
+                        std::fprintf(stderr, "t=%6.2fh %s queued %zu running %d on_time %d finish-deadline %+.2fh cost %.0f pools:",
+                                     (now - t_.t0) / 3600, watch, j_[it->second].queue.size(), running,
+                                     o.on_time, (o.finish - t_.jobs[it->second].deadline) / 3600, o.cost_yuan);
+                        for (const auto& [k, n] : o.tasks_by_pool) std::fprintf(stderr, " %s=%.0f", k.c_str(), n);
+                        std::fprintf(stderr, "\n");
+                    }
+                }
                 for (std::size_t i = 0; i < w_.size(); ++i)
                     if (w_[i].up && !w_[i].busy) fresh_.push_back(static_cast<int>(i));
             }
@@ -150,14 +165,6 @@ class Sim {
     }
 
   private:
-    static sched::Options options() {
-        sched::Options o;
-        o.replan_interval_s = 120;
-        o.min_replan_s = 10;
-        o.lease_timeout_s = 30;
-        return o;
-    }
-
     void push(double t, Ev type, int index, long seq = -1) {
         q_.push(Event{t, seq >= 0 ? seq : ++seq_, type, index});
     }
@@ -252,6 +259,9 @@ class Sim {
         r_.voucher += c.discount_yuan;
         jr.spent += c.net_yuan;
         r_.busy_s += tk.end - tk.render_start;
+        r_.hours_by_class[sw.cls] += (tk.end - tk.render_start) / 3600;
+        r_.hours_by_period[site.tariff.period_at((tk.render_start + tk.end) / 2)] +=
+            (tk.end - tk.render_start) / 3600;
         const double mrays = tk.probe ? job.frame_mrays[tk.frame] / 16 : job.frame_mrays[tk.frame];
         if (p_ == Policy::xixuan) {
             sched::Observation o;
@@ -383,8 +393,16 @@ class Sim {
 
 }  // namespace
 
-SimResult simulate(const Trace& t, Policy p) {
-    Sim s(t, p);
+sched::Options sim_options() {
+    sched::Options o;
+    o.replan_interval_s = 120;
+    o.min_replan_s = 10;
+    o.lease_timeout_s = 30;
+    return o;
+}
+
+SimResult simulate(const Trace& t, Policy p, const sched::Options& options) {
+    Sim s(t, p, options);
     return s.run();
 }
 

@@ -8,11 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "farm/sched/scheduler.h"
 #include "trace.h"
 
 namespace farm::sim {
 
 enum class Policy { xixuan, fifo, fastest_first };
+
+// The gateway's scheduler options, with replanning paced for simulated time.
+sched::Options sim_options();
 const char* policy_name(Policy p);
 
 struct SimResult {
@@ -31,11 +35,13 @@ struct SimResult {
         std::map<std::string, int> frames_by_site;
     };
     std::vector<Job> per_job;
+    std::map<std::string, double> hours_by_class, hours_by_period;  // rendering hours
     long replans = 0;
     double replan_s = 0;
     double utilization() const { return avail_s > 0 ? busy_s / avail_s : 0; }
 };
 
-SimResult simulate(const Trace& t, Policy p);
+// `options` tunes the scheduler (the xixuan policy); the defaults are the gateway's.
+SimResult simulate(const Trace& t, Policy p, const sched::Options& options = sim_options());
 
 }  // namespace farm::sim

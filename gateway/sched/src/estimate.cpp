@@ -27,6 +27,7 @@ void WorkloadEstimate::add(const Observation& o, const std::string& gpu_class, d
         work = o.wall_s * s;  // no ray count: every second counts as tracing
     }
     const double x = work / o.pixel_samples;
+    max_ = std::max(max_, x);
     n_ += 1;
     const double d = x - mean_;
     mean_ += d / n_;
@@ -71,6 +72,11 @@ double WorkloadEstimate::task_seconds(double pixel_samples, int max_depth,
                                       const std::string& gpu_class, double score) const {
     const double s = (score > 0 ? score : kUnknownScore) * std::max(1e-6, factor(gpu_class));
     return overhead(gpu_class) + mrays_per_sample(max_depth) * pixel_samples / s;
+}
+
+double WorkloadEstimate::task_spread() const {
+    if (n_ < 2 || mean_ <= 0) return 0.5;
+    return std::sqrt(m2_ / (n_ - 1)) / mean_;
 }
 
 double WorkloadEstimate::uncertainty(int tasks) const {

@@ -22,6 +22,11 @@ class WorkloadEstimate {
                         double score) const;
     // Relative standard deviation of the total work of `tasks` more tasks.
     double uncertainty(int tasks) const;
+    // Relative standard deviation of one task's work (frames differ within a shot).
+    double task_spread() const;
+    // How much heavier than the mean the heaviest task seen so far was (1 before two
+    // observations): the shot's explosions and crowds.
+    double heaviest_ratio() const { return n_ >= 2 && mean_ > 0 ? max_ / mean_ : 1.0; }
     int observations() const { return static_cast<int>(n_); }
     int renders() const { return renders_; }
     const char* basis() const { return n_ == 0 ? "prior" : renders_ ? "renders" : "probes"; }
@@ -36,6 +41,7 @@ class WorkloadEstimate {
     double overhead(const std::string& gpu_class) const;
 
     double n_ = 0, mean_ = 0, m2_ = 0;  // Welford over Mrays per pixel-sample
+    double max_ = 0;
     int renders_ = 0;
     std::map<std::string, ClassModel> classes_;
 };

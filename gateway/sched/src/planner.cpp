@@ -76,14 +76,20 @@ std::vector<double> Scheduler::Impl::slot_edges(double now, double horizon) cons
     return out;
 }
 
-double Scheduler::Impl::planning_deadline(const JobState& j, const Plan& p, double now) const {
+// The safety margin, in three parts. (1) A share of the time left stays in reserve for
+// jobs that arrive later and workers that fail (opt.reserve), and a lost lease must be
+// noticed in time (opt.lease_timeout_s): that is the planning deadline. (2) Each pool
+// stops starting a job's tasks a tail of task durations before it, so the last tasks
+// end in time even if they are the shot's heaviest frames (tail_factor: 1.5 x the
+// heaviest seen so far relative to the mean, at least 1.5): slow pools stop early and
+// fast ones take the last frames. (3) Demand is inflated by z sigma of the estimate.
+double Scheduler::Impl::planning_deadline(const JobState& j, double now) const {
     const double d = j.info.deadline ? *j.info.deadline : j.info.submitted + opt.default_deadline_s;
-    // The safety margin: the last task must start early enough to finish on the slowest
-    // pool, with time for one lost lease to be noticed and re-run (1.5 x the slowest
-    // task + the lease timeout). Demand is separately inflated by z sigma.
-    double slowest = 0;
-    for (const auto& ps : p.pools) slowest = std::max(slowest, pool_task_seconds(j.info, ps));
-    return d - (1.5 * slowest + opt.lease_timeout_s);
+    return d - opt.lease_timeout_s - opt.reserve * std::max(0.0, d - now);
+}
+
+double Scheduler::Impl::tail_factor(const JobState& j) const {
+    return std::clamp(1.5 * estimate(j.info.workload).heaviest_ratio(), 1.5, 6.0);
 }
 
 void Scheduler::Impl::unplace(Plan& p, const JobPlan& jp) const {
@@ -112,10 +118,11 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
         ready[i] = site_ready(ps.site, j.info, now);
         pool_vouchers[i] = vouchers.applicable(j.info.tenant, ps.site, now, 1e300);
         for (int k = 0; k < slots; ++k) {
-            if (r.mode == PlaceRequest::Mode::cheapest && p.edges[k] >= r.deadline) break;
+            if (r.mode == PlaceRequest::Mode::cheapest && p.edges[k] >= r.deadline - r.tail * tau[i])
+                break;
             const double t0 = std::max(p.edges[k], ready[i]);
             const double t1 = r.mode == PlaceRequest::Mode::cheapest
-                                  ? std::min(p.edges[k + 1], r.deadline)
+                                  ? std::min(p.edges[k + 1], r.deadline - r.tail * tau[i])
                                   : p.edges[k + 1];
             if (t1 - t0 < kEps || p.cap[i][k] - p.used[i][k] < 1e-6) continue;
             double disc = 0;
@@ -178,9 +185,12 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
         for (Cand& c : cands) {
             const PoolSnap& ps = p.pools[c.pool];
             const double bytes = staging_bytes(ps.site, j.info);
-            if (bytes > 0 && ps.site_cfg && ps.site_cfg->link.yuan_per_gb > 0)
-                c.per_task += bytes / 1e9 * ps.site_cfg->link.yuan_per_gb /
-                              std::max(1.0, std::min(r.demand, site_tasks[ps.site]));
+            if (bytes <= 0 || !ps.site_cfg || ps.site_cfg->link.yuan_per_gb <= 0) continue;
+            auto it = r.surcharge.find(ps.site);
+            c.per_task += it != r.surcharge.end()
+                              ? it->second
+                              : bytes / 1e9 * ps.site_cfg->link.yuan_per_gb /
+                                    std::max(1.0, std::min(r.demand, site_tasks[ps.site]));
         }
         std::sort(cands.begin(), cands.end(), [&](const Cand& a, const Cand& b) {
             if (std::abs(a.per_task - b.per_task) > 1e-12 * std::max(1.0, a.per_task))
@@ -279,7 +289,7 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
     std::vector<Item> order;
     for (const auto& [id, j] : jobs) {
         if (!j.info.active || j.info.tasks_queued <= 0 || probing(j, now)) continue;
-        order.push_back({&j, planning_deadline(j, p, now)});
+        order.push_back({&j, planning_deadline(j, now)});
     }
     std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
         if (priority_first && a.j->info.priority != b.j->info.priority)
@@ -302,20 +312,29 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         PlaceRequest r;
         r.demand = demand;
         r.deadline = it.dl;
+        r.tail = tail_factor(j);
         JobPlan jp = place(p, j, r, now, voucher_left, true);
         // Too tight for the full margin: give up safety a step at a time before giving
-        // up on cost: first the z-sigma reserve, then the time margin.
+        // up on cost: first the z-sigma demand, then the reserve, then the tail.
         if (!jp.on_time) {
             unplace(p, jp);
             voucher_left = vouchers_before;
             r.demand = n;
             jp = place(p, j, r, now, voucher_left, true);
         }
+        const double hard = (j.info.deadline ? *j.info.deadline
+                                             : j.info.submitted + opt.default_deadline_s) -
+                            opt.lease_timeout_s;
         if (!jp.on_time) {
             unplace(p, jp);
             voucher_left = vouchers_before;
-            r.deadline = j.info.deadline ? *j.info.deadline
-                                         : j.info.submitted + opt.default_deadline_s;
+            r.deadline = hard;
+            jp = place(p, j, r, now, voucher_left, true);
+        }
+        if (!jp.on_time) {
+            unplace(p, jp);
+            voucher_left = vouchers_before;
+            r.tail = 1.0;
             jp = place(p, j, r, now, voucher_left, true);
         }
         if (!jp.on_time) {
@@ -323,6 +342,31 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             voucher_left = vouchers_before;
             late.push_back(&j);
             continue;
+        }
+        // Spread each new site's staging over the tasks the plan actually gives it, and
+        // place again: sites used for a handful of tasks then price themselves out.
+        for (int pass = 0; pass < 2 && !jp.staged_sites.empty(); ++pass) {
+            PlaceRequest r2 = r;
+            for (const std::string& site : jp.staged_sites) {
+                double tasks = 0;
+                for (const Piece& pc : jp.pieces)
+                    if (p.pools[pc.pool].site == site) tasks += pc.tasks;
+                const Site* s = config.site(site);
+                r2.surcharge[site] = staging_bytes(site, j.info) / 1e9 * s->link.yuan_per_gb /
+                                     std::max(1.0, tasks);
+            }
+            unplace(p, jp);
+            voucher_left = vouchers_before;
+            JobPlan alt = place(p, j, r2, now, voucher_left, true);
+            if (alt.on_time && alt.cost < jp.cost) {
+                jp = std::move(alt);
+                r = r2;
+            } else {
+                unplace(p, alt);
+                voucher_left = vouchers_before;
+                jp = place(p, j, r, now, voucher_left, true);
+                break;
+            }
         }
         // Staging a site costs once; a plan that avoids it may be cheaper overall. Sites
         // the plan uses least go first. A new site must save half as much again as its

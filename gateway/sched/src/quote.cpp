@@ -56,7 +56,8 @@ Quote Scheduler::quote(const QuoteSpec& spec, double now) {
         q.earliest_finish = now;
         return q;
     }
-    const double deadline = I.planning_deadline(j, I.plan, now);
+    const double deadline = I.planning_deadline(j, now);
+    const double tail = I.tail_factor(j);
     std::map<std::string, double> vleft;
     for (const auto& v : I.config.vouchers) vleft[v.id] = I.vouchers.remaining(v);
 
@@ -68,6 +69,7 @@ Quote Scheduler::quote(const QuoteSpec& spec, double now) {
         PlaceRequest r;
         r.demand = demand;
         r.deadline = deadline;
+        r.tail = tail;
         r.only_site = only_site;
         JobPlan jp = I.place(p, j, r, now, vl, true);
         *on_time = jp.on_time && deadline > now;

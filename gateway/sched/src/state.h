@@ -72,9 +72,13 @@ struct Plan {
 struct PlaceRequest {
     enum class Mode { cheapest, fastest } mode = Mode::cheapest;
     double demand = 0;             // tasks
-    double deadline = 1e300;       // no cell may start after it
+    double deadline = 1e300;       // no task may start after it
+    double tail = 0;               // ... nor later than tail x its duration before it
     std::string only_site;         // "" = any
     std::set<std::string> excluded;  // sites not to use
+    // Staging charged per task at unstaged sites, by site; absent: spread over the most
+    // tasks the site could take.
+    std::map<std::string, double> surcharge;
 };
 
 struct Scheduler::Impl {
@@ -100,7 +104,8 @@ struct Scheduler::Impl {
     void unplace(Plan& p, const JobPlan& jp) const;
     std::vector<double> slot_edges(double now, double horizon) const;
     void build_pools(Plan& p, double now) const;
-    double planning_deadline(const JobState& j, const Plan& p, double now) const;
+    double planning_deadline(const JobState& j, double now) const;
+    double tail_factor(const JobState& j) const;
     bool probing(const JobState& j, double now) const;
     void plan_jobs(Plan& p, double now, bool priority_first,
                    std::map<std::string, double>& voucher_left) const;

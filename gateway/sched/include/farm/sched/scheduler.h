@@ -121,6 +121,7 @@ struct Options {
     double probe_timeout_s = 300;    // render without probes after this long
     double max_slot_s = 3600;        // plan slots are at most this long (within 2 days)
     double availability = 0.95;      // share of a pool's future capacity the plan counts on
+    double reserve = 0.1;            // of the time left to a deadline, kept in reserve
 };
 
 class Scheduler {
