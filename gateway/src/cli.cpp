@@ -74,9 +74,17 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0.1, 3600.0));
     app.add_option("--sites", options.sites_file,
-                   "JSON {\"site\": {\"yuan_per_gpu_hour\": 8.0, "
-                   "\"yuan_per_cpu_core_hour\": 0.05}}: prices for cost reports")
+                   "sites file (TOML or JSON, docs/sites.md): GPU classes, prices, tariffs, "
+                   "links, vouchers; reloaded when it changes")
         ->check(CLI::ExistingFile);
+    app.add_option("--default-deadline", options.default_deadline_h,
+                   "hours: a job without a deadline runs on the cheapest capacity within this")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 24.0 * 365));
+    app.add_option("--probes", options.probes,
+                   "reduced-resolution sample renders that price a new workload (0: none)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 16));
     CLI11_PARSE(app, argc, argv);
 
     try {

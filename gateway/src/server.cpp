@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -58,9 +59,11 @@ struct Server::Impl {
           ioc(static_cast<int>(threads)),
           engine(ioc, store,
                  FarmOptions{options.data_dir, options.lease_timeout_s, options.max_attempts,
-                             options.heartbeat_interval_s, options.sites_file}),
+                             options.heartbeat_interval_s, options.sites_file,
+                             options.default_deadline_h * 3600, options.probes}),
           farm(engine),
           signals(ioc, SIGINT, SIGTERM),
+          hangup(ioc, SIGHUP),
           listener(std::make_shared<Listener>(ioc, parse_listen_address(options.listen),
                                               router)) {
         router.attach_farm(&farm);
@@ -74,6 +77,7 @@ struct Server::Impl {
     Engine engine;  // after ioc: its timers live on it
     FarmApi farm;
     net::signal_set signals;
+    net::signal_set hangup;  // SIGHUP: reload the sites file
     std::shared_ptr<Listener> listener;
 };
 
@@ -97,6 +101,18 @@ void Server::run() {
         // are dropped. Every store write is crash-safe, so nothing half-done remains.
         s.ioc.stop();
     });
+    // SIGHUP re-reads the sites file (a bad one is logged and the old one stays).
+    std::function<void()> arm_hangup = [&s, &arm_hangup] {
+        s.hangup.async_wait([&s, &arm_hangup](boost::beast::error_code ec, int) {
+            if (ec) return;
+            try {
+                s.engine.reload_sites();
+            } catch (const std::exception&) {
+            }
+            arm_hangup();
+        });
+    };
+    arm_hangup();
     s.engine.start();
     s.listener->run();
     log_line("serving " + endpoint_url(s.listener->local_endpoint()) + " with " +

@@ -5,6 +5,7 @@
 
 #include <OpenImageIO/imageio.h>
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <fstream>
 
 #include "farm/transfer/sync_client.h"
@@ -25,7 +26,20 @@ std::string push_settings(std::uint16_t port, const std::string& project,
     return tr::push(src.path(), endpoint, options).snapshot.hex();
 }
 
-Farm::Farm(std::vector<std::string> a) : args(std::move(a)) {
+namespace {
+
+// Tests that predate probes see exactly the render tasks they submit; probe tests ask.
+std::vector<std::string> with_defaults(std::vector<std::string> a) {
+    if (std::find(a.begin(), a.end(), "--probes") == a.end()) {
+        a.push_back("--probes");
+        a.push_back("0");
+    }
+    return a;
+}
+
+}  // namespace
+
+Farm::Farm(std::vector<std::string> a) : args(with_defaults(std::move(a))) {
     GatewayOptions o;
     o.data_dir = tmp.path() / "data";
     o.extra_args = args;
@@ -40,7 +54,7 @@ void Farm::restart(std::vector<std::string> a) {
     gateway->kill_hard();
     GatewayOptions o;
     o.data_dir = tmp.path() / "data";
-    o.extra_args = std::move(a);
+    o.extra_args = with_defaults(std::move(a));
     gateway = std::make_unique<GatewayProcess>(o);
 }
 

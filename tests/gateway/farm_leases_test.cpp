@@ -28,7 +28,8 @@ TEST_CASE("a tiled job completes through lease and upload and its frames are ser
           "[gateway][farm]") {
     TempDir conf;
     std::ofstream(conf.path() / "sites.json")
-        << R"({"west-a": {"yuan_per_gpu_hour": 8.0, "yuan_per_cpu_core_hour": 0.05}})";
+        << R"({"gpu_classes": {"L40": {}},
+              "sites": {"west-a": {"yuan_per_gpu_hour": {"L40": 8.0}, "yuan_per_cpu_core_hour": 0.05}}})";
     Farm farm({"--sites", (conf.path() / "sites.json").string()});
     const std::string id(
         farm.submit(R"({"project": "shot", "frames": [1, 2], "split": {"tiles_x": 2, "tiles_y": 1}})")
@@ -175,9 +176,11 @@ TEST_CASE("failures retry with backoff up to --max-attempts, then the job fails"
 
 TEST_CASE("a job that has spent its budget is paused", "[gateway][farm]") {
     TempDir conf;
-    std::ofstream(conf.path() / "sites.json") << R"({"west-a": {"yuan_per_cpu_core_hour": 36.0}})";
-    Farm farm({"--sites", (conf.path() / "sites.json").string()});
-    // 8 cores x 36 yuan/h = 0.08 yuan per render-second: one 3 s task spends 0.24.
+    std::ofstream(conf.path() / "sites.toml") << "[sites.west-a]\nyuan_per_cpu_core_hour = 36.0\n";
+    Farm farm({"--sites", (conf.path() / "sites.toml").string()});
+    // 8 cores x 36 yuan/h = 0.08 yuan per render-second: one 3 s task spends 0.24. The
+    // scheduler's prior expects about 1.6 s a task (0.13 yuan), so a 0.2 budget admits
+    // the first task and the ledger then pauses the job.
     const std::string id(farm.submit(R"({"project": "shot", "frames": [1, 3], "budget_yuan": 0.2})")
                              .at("id").as_string());
     FakeWorker w(farm.gateway->port(), "west-a");
@@ -187,5 +190,28 @@ TEST_CASE("a job that has spent its budget is paused", "[gateway][farm]") {
     auto job = farm.job(id);
     CHECK(job.at("state") == "paused");
     CHECK(job.at("cost_yuan").to_number<double>() == Approx(0.24));
+    CHECK_THAT(std::string(job.at("paused_reason").as_string()), Catch::Matchers::Contains("budget"));
     CHECK_FALSE(w.lease(0));
+}
+
+TEST_CASE("a job whose projected cost exceeds its budget pauses before spending", "[gateway][farm]") {
+    TempDir conf;
+    std::ofstream(conf.path() / "sites.toml") << "[sites.west-a]\nyuan_per_cpu_core_hour = 36.0\n";
+    Farm farm({"--sites", (conf.path() / "sites.toml").string()});
+    FakeWorker w(farm.gateway->port(), "west-a");
+    // Four tasks at the prior's ~0.13 yuan each cannot fit 0.3 yuan: paused at once,
+    // with the reason, and no task is leased.
+    const json::object job = farm.submit(R"({"project": "shot", "frames": [1, 4], "budget_yuan": 0.3})");
+    const std::string id(job.at("id").as_string());
+    auto j = farm.job(id);
+    CHECK(j.at("state") == "paused");
+    CHECK_THAT(std::string(j.at("paused_reason").as_string()),
+               Catch::Matchers::Contains("exceeds the budget of 0.30 yuan"));
+    CHECK(j.at("cost_yuan").to_number<double>() == 0);
+    CHECK_FALSE(w.lease(0));
+    // Resuming with a budget that covers the plan lets it run.
+    auto r = farm.client().post("/api/v1/jobs/" + id + "/resume", R"({"budget_yuan": 5})");
+    REQUIRE(r.result_int() == 200);
+    CHECK(json_body(r).at("state") == "queued");
+    CHECK(w.lease(1));
 }

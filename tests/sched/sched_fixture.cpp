@@ -23,6 +23,7 @@ Options MiniFarm::exact_options() {
     o.lease_timeout_s = 0;
     o.min_replan_s = 0;
     o.replan_interval_s = 60;
+    o.reserve = 0;
     return o;
 }
 
@@ -36,7 +37,7 @@ void MiniFarm::add_site(Site s) {
 }
 
 void MiniFarm::add_worker(const std::string& id, const std::string& site, double score) {
-    workers_[id] = W{site, score};
+    workers_[id] = W{site, score, false, {}};
     sched.upsert_worker(WorkerInfo{id, site, "cpu", 0, 1, score});
 }
 
@@ -58,10 +59,12 @@ void MiniFarm::add_job(const std::string& id, const std::string& tenant, int tas
     jobs_[id] = j;
     queued[id] = tasks;
     seconds_[id] = seconds;
-    // One observation: `seconds` of work on a score-1 worker, no ray count.
+    // Two equal observations: `seconds` of work on a score-1 worker (no ray count), and
+    // no spread between frames, so the margin is exactly 1.5 x the slowest task.
     Observation obs;
     obs.pixel_samples = 1e6;
     obs.wall_s = seconds;
+    sched.observe(j.workload, WorkerInfo{"teacher", "", "cpu", 0, 1, 1.0}, obs);
     sched.observe(j.workload, WorkerInfo{"teacher", "", "cpu", 0, 1, 1.0}, obs);
     sched.upsert_job(j);
 }

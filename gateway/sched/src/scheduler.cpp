@@ -262,10 +262,12 @@ void Scheduler::replan(double now) { impl_->replan(now); }
 
 bool Scheduler::replan_if_stale(double now) {
     Impl& I = *impl_;
+    // Something structural (a job, a pool, the config) replans at once; estimates and
+    // capacity drift are picked up every replan_interval_s.
     const double age = now - I.plan.made_at;
     const bool slot_over = I.plan.edges.size() > 1 && now >= I.plan.edges[1];
-    if (age < I.opt.min_replan_s && !slot_over) return false;
     if (!(I.dirty || slot_over || age >= I.opt.replan_interval_s)) return false;
+    if (!I.dirty && !slot_over && age < I.opt.min_replan_s) return false;
     I.replan(now);
     return true;
 }

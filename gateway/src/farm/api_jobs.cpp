@@ -80,7 +80,8 @@ bool FarmApi::owns(std::string_view target) {
     const auto parts = route_parts(target);
     if (parts.empty()) return false;
     const auto& f = parts[0];
-    return f == "jobs" || f == "workers" || f == "leases" || f == "sites" || f == "events";
+    return f == "jobs" || f == "workers" || f == "leases" || f == "sites" || f == "events" ||
+           f == "quotes";
 }
 
 bool FarmApi::accepts(bhttp::verb m, std::string_view target) {
@@ -91,7 +92,9 @@ bool FarmApi::accepts(bhttp::verb m, std::string_view target) {
     if (p[0] == "jobs") {
         if (p.size() == 1) return m == v::get || m == v::post;
         if (p.size() == 2) return m == v::get;
-        if (p.size() == 3 && (p[2] == "tasks" || p[2] == "frames")) return m == v::get;
+        if (p.size() == 3 && (p[2] == "tasks" || p[2] == "frames" || p[2] == "plan" ||
+                              p[2] == "ledger"))
+            return m == v::get;
         if (p.size() == 3) return m == v::post && (p[2] == "pause" || p[2] == "resume" ||
                                                    p[2] == "cancel" || p[2] == "rerun");
         return p.size() == 4 && p[2] == "frames" && m == v::get;
@@ -99,11 +102,19 @@ bool FarmApi::accepts(bhttp::verb m, std::string_view target) {
     if (p[0] == "workers") {
         if (p.size() == 1) return m == v::get || m == v::post;
         return p.size() == 3 && m == v::post &&
-               (p[2] == "lease" || p[2] == "heartbeat" || p[2] == "drain");
+               (p[2] == "lease" || p[2] == "heartbeat" || p[2] == "drain" || p[2] == "disable" ||
+                p[2] == "enable");
     }
     if (p[0] == "leases")
         return p.size() == 3 && ((p[2] == "result" && m == v::put) || (p[2] == "fail" && m == v::post));
-    if (p[0] == "sites" || p[0] == "events") return p.size() == 1 && m == v::get;
+    if (p[0] == "sites") {
+        if (p.size() == 1) return m == v::get;
+        if (p.size() == 2) return p[1] == "reload" && m == v::post;
+        return p.size() == 3 && m == v::post &&
+               (p[2] == "drain" || p[2] == "disable" || p[2] == "enable");
+    }
+    if (p[0] == "quotes") return (p.size() == 1 && m == v::post) || (p.size() == 2 && m == v::get);
+    if (p[0] == "events") return p.size() == 1 && m == v::get;
     return false;
 }
 
@@ -146,7 +157,17 @@ FarmResponse FarmApi::handle(const FarmRequest& request, const std::string& tena
         if (parts[0] == "jobs") return jobs(request, tenant, parts);
         if (parts[0] == "workers") return workers(request, parts);
         if (parts[0] == "leases") return leases(request, parts);
-        if (parts[0] == "sites") return json_reply(request, bhttp::status::ok, engine_.list_sites());
+        if (parts[0] == "sites") {
+            if (parts.size() == 1) return json_reply(request, bhttp::status::ok, engine_.list_sites());
+            if (parts.size() == 2) return json_reply(request, bhttp::status::ok, engine_.reload_sites());
+            return json_reply(request, bhttp::status::ok, engine_.admin_site(parts[1], parts[2]));
+        }
+        if (parts[0] == "quotes") {
+            if (parts.size() == 1)
+                return json_reply(request, bhttp::status::created,
+                                  engine_.create_quote(tenant, parse_body(request)));
+            return json_reply(request, bhttp::status::ok, engine_.get_quote(tenant, parts[1]));
+        }
         // events without an Upgrade header: the stream is WebSocket only.
         FarmResponse res = transfer::error_response(request, bhttp::status::upgrade_required,
                                                     "/api/v1/events is a WebSocket stream");
@@ -170,6 +191,8 @@ FarmResponse FarmApi::jobs(const FarmRequest& request, const std::string& tenant
     const std::string& id = p[1];
     if (p.size() == 2) return json_reply(request, bhttp::status::ok, engine_.get_job(tenant, id));
     if (p[2] == "tasks") return json_reply(request, bhttp::status::ok, engine_.job_tasks(tenant, id));
+    if (p[2] == "plan") return json_reply(request, bhttp::status::ok, engine_.job_plan(tenant, id));
+    if (p[2] == "ledger") return json_reply(request, bhttp::status::ok, engine_.job_ledger(tenant, id));
     if (p[2] == "frames" && p.size() == 3)
         return json_reply(request, bhttp::status::ok, engine_.job_frames(tenant, id));
     if (p[2] == "frames") {

@@ -2,6 +2,8 @@
 // failures.
 #include <boost/beast/core/string.hpp>
 
+#include <cmath>
+
 #include "farm/api.h"
 #include "log.h"
 
@@ -13,7 +15,8 @@ FarmResponse FarmApi::workers(const FarmRequest& request, const std::vector<std:
     if (p.size() == 1) return json_reply(request, bhttp::status::ok, engine_.list_workers());
     if (p[2] == "heartbeat")
         return json_reply(request, bhttp::status::ok, engine_.heartbeat(p[1], parse_body(request)));
-    if (p[2] == "drain") return json_reply(request, bhttp::status::ok, engine_.drain_worker(p[1]));
+    if (p[2] == "drain" || p[2] == "disable" || p[2] == "enable")
+        return json_reply(request, bhttp::status::ok, engine_.admin_worker(p[1], p[2]));
     throw ApiError(bhttp::status::not_found, "no route");
 }
 
@@ -22,17 +25,26 @@ FarmResponse FarmApi::leases(const FarmRequest& request, const std::vector<std::
     if (p[2] == "fail")
         return json_reply(request, bhttp::status::ok, engine_.fail_lease(lease, parse_body(request)));
     const bool zstd = boost::beast::iequals(request[bhttp::field::content_encoding], "zstd");
-    double seconds = 0;
-    try {
-        const std::string s(request["X-Farm-Render-Seconds"]);
-        if (!s.empty()) seconds = std::stod(s);
-    } catch (const std::exception&) {
-        throw ApiError(bhttp::status::bad_request, "X-Farm-Render-Seconds is not a number");
-    }
+    auto number = [&](const char* header) {
+        const std::string s(request[header]);
+        if (s.empty()) return 0.0;
+        try {
+            std::size_t used = 0;
+            const double v = std::stod(s, &used);
+            if (used == s.size() && std::isfinite(v) && v >= 0) return v;
+        } catch (const std::exception&) {
+        }
+        throw ApiError(bhttp::status::bad_request, std::string(header) + " is not a number >= 0");
+    };
+    Engine::ResultInfo info;
+    info.render_seconds = number("X-Farm-Render-Seconds");
+    info.trace_seconds = number("X-Farm-Trace-Seconds");
+    info.rays = number("X-Farm-Rays");
+    info.fetched_bytes = number("X-Farm-Fetched-Bytes");
+    info.device = std::string(request["X-Farm-Device"]);
     return json_reply(request, bhttp::status::ok,
                       engine_.put_result(lease, std::string(request["X-Farm-Worker"]),
-                                         request.body(), zstd, seconds,
-                                         std::string(request["X-Farm-Device"])));
+                                         request.body(), zstd, info));
 }
 
 void FarmApi::handle_async(const FarmRequest& request, const std::string& tenant,

@@ -32,8 +32,15 @@ Engine::Engine(net::io_context& ioc, transfer::Store& store, FarmOptions options
       options_(std::move(options)),
       db_(ensure_dir(options_.data_dir) / "farm.db"),
       stitcher_(ensure_dir(options_.data_dir / "tiles")),
-      sweep_timer_(ioc) {
-    load_sites();
+      sweep_timer_(ioc),
+      sched_([&] {
+          sched::Options o;
+          o.lease_timeout_s = options_.lease_timeout_s;
+          o.default_deadline_s = options_.default_deadline_s;
+          return o;
+      }()) {
+    // A bad sites file stops the gateway here, naming the file and the entry.
+    apply_sites(read_sites_file());
 }
 
 Engine::~Engine() { stop(); }
@@ -53,35 +60,6 @@ void Engine::stop() {
     if (finisher_.joinable()) finisher_.join();
 }
 
-void Engine::load_sites() {
-    if (options_.sites_file.empty()) return;
-    std::ifstream in(options_.sites_file);
-    if (!in) throw std::runtime_error("cannot read sites file " + options_.sites_file.string());
-    std::stringstream text;
-    text << in.rdbuf();
-    boost::system::error_code ec;
-    json::value doc = json::parse(text.str(), ec);
-    if (ec || !doc.is_object())
-        throw std::runtime_error(options_.sites_file.string() + ": not a JSON object");
-    Tx tx(db_);
-    for (const auto& [name, v] : doc.as_object()) {
-        const json::object* o = v.if_object();
-        auto price = [&](const char* key) {
-            const json::value* p = o ? o->if_contains(key) : nullptr;
-            if (!p) return 0.0;
-            if (!p->is_number() || p->to_number<double>() < 0)
-                throw std::runtime_error(options_.sites_file.string() + ": site " +
-                                         std::string(name) + ": bad " + key);
-            return p->to_number<double>();
-        };
-        if (!o) throw std::runtime_error("sites file: " + std::string(name) + " is not an object");
-        db_.run("INSERT INTO sites VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
-                "yuan_per_gpu_hour = ?2, yuan_per_cpu_core_hour = ?3",
-                {std::string(name), price("yuan_per_gpu_hour"), price("yuan_per_cpu_core_hour")});
-    }
-    tx.commit();
-}
-
 std::string Engine::job_tenant(const std::string& id) {
     auto st = db_.query("SELECT tenant FROM jobs WHERE id = ?1", {id});
     if (!st.step()) throw ApiError(bhttp::status::not_found, "no job " + id);
@@ -92,7 +70,7 @@ json::object Engine::job_json(const std::string& id) {
     auto st = db_.query(
         "SELECT id, tenant, name, project, snapshot, settings, state, frame_start, "
         "frame_end, width, height, spp, max_depth, tiles_x, tiles_y, priority, "
-        "deadline_unix, budget_yuan, created_unix FROM jobs WHERE id = ?1",
+        "deadline_unix, budget_yuan, created_unix, paused_reason, workload FROM jobs WHERE id = ?1",
         {id});
     if (!st.step()) throw ApiError(bhttp::status::not_found, "no job " + id);
     json::object j;
@@ -110,6 +88,8 @@ json::object Engine::job_json(const std::string& id) {
     j["deadline_unix"] = st.null(16) ? json::value(nullptr) : json::value(st.i64(16));
     j["budget_yuan"] = st.null(17) ? json::value(nullptr) : json::value(st.real(17));
     j["created_unix"] = st.i64(18);
+    j["paused_reason"] = st.null(19) ? json::value(nullptr) : json::value(st.text(19));
+    j["workload"] = st.text(20);
     const std::int64_t frames_total = st.i64(8) - st.i64(7) + 1;
 
     json::object tasks{{"total", 0}, {"queued", 0}, {"leased", 0}, {"rendering", 0},
@@ -118,7 +98,7 @@ json::object Engine::job_json(const std::string& id) {
     double seconds = 0, cost = 0, done_seconds = 0;
     std::int64_t done = 0;
     auto ts = db_.query("SELECT state, count(*), sum(render_seconds), sum(cost_yuan) "
-                        "FROM tasks WHERE job_id = ?1 GROUP BY state", {id});
+                        "FROM tasks WHERE job_id = ?1 AND kind = 'render' GROUP BY state", {id});
     while (ts.step()) {
         tasks[ts.text(0)] = ts.i64(1);
         total += ts.i64(1);
@@ -129,14 +109,21 @@ json::object Engine::job_json(const std::string& id) {
     }
     tasks["total"] = total;
     j["tasks"] = std::move(tasks);
-    // Cost counts every render that was paid for, including attempts later redone.
-    auto us = db_.query("SELECT site, sum(render_seconds), sum(cost_yuan) FROM usage "
-                        "WHERE job_id = ?1 GROUP BY site", {id});
+    // Cost counts every charge in the ledger: renders (including attempts later redone),
+    // probes and snapshot transfers, net of vouchers.
+    auto us = db_.query("SELECT site, sum(device_seconds), sum(net_yuan), sum(voucher_yuan), "
+                        "sum(CASE WHEN kind = 'transfer' THEN net_yuan ELSE 0 END), sum(bytes) "
+                        "FROM ledger WHERE job_id = ?1 GROUP BY site", {id});
     json::object sites;
+    double vouchers = 0, transfer = 0;
     while (us.step()) {
         seconds += us.real(1);
         cost += us.real(2);
-        sites[us.text(0)] = json::object{{"render_seconds", us.real(1)}, {"cost_yuan", us.real(2)}};
+        vouchers += us.real(3);
+        transfer += us.real(4);
+        sites[us.text(0)] = json::object{{"render_seconds", us.real(1)}, {"cost_yuan", us.real(2)},
+                                         {"voucher_yuan", us.real(3)}, {"transfer_yuan", us.real(4)},
+                                         {"transfer_bytes", us.i64(5)}};
     }
     const std::int64_t frames_done =
         db_.scalar("SELECT count(*) FROM frames WHERE job_id = ?1", {id}).value_or(0);
@@ -146,7 +133,7 @@ json::object Engine::job_json(const std::string& id) {
     // ETA: the remaining tasks at the mean time of those done, spread over the workers
     // busy on this job (at least one).
     const std::int64_t busy =
-        db_.scalar("SELECT count(DISTINCT worker_id) FROM tasks WHERE job_id = ?1 AND "
+        db_.scalar("SELECT count(DISTINCT worker_id) FROM tasks WHERE job_id = ?1 AND kind = 'render' AND "
                    "state IN ('leased','rendering','uploading')", {id}).value_or(0);
     const std::int64_t left = total - done -
                               json::value_to<std::int64_t>(j["tasks"].as_object()["failed"]) -
@@ -157,7 +144,23 @@ json::object Engine::job_json(const std::string& id) {
                       : json::value(nullptr);
     j["render_seconds"] = seconds;
     j["cost_yuan"] = cost;
+    j["voucher_yuan"] = vouchers;
+    j["transfer_yuan"] = transfer;
     j["cost_by_site"] = std::move(sites);
+    j["probes"] = db_.scalar("SELECT count(*) FROM tasks WHERE job_id = ?1 AND kind = 'probe'", {id}).value_or(0);
+    // What the scheduler expects of the rest: finish, cost, whether the deadline holds.
+    const sched::Outlook o = sched_.outlook(id);
+    json::object plan{{"planned", o.planned}, {"probing", o.probing}, {"on_time", o.on_time},
+                      {"uncertainty", o.uncertainty}};
+    if (o.planned || o.finish > 0) plan["finish_unix"] = o.finish;
+    plan["remaining_cost_yuan"] = o.cost_yuan;
+    plan["projected_cost_yuan"] = cost + o.cost_yuan;
+    plan["voucher_yuan"] = o.voucher_yuan;
+    plan["staging_yuan"] = o.staging_yuan;
+    json::object pools;
+    for (const auto& [k, n] : o.tasks_by_pool) pools[k] = n;
+    plan["tasks_by_pool"] = std::move(pools);
+    j["plan"] = std::move(plan);
     j["output_dir"] = (options_.data_dir / "output" / id).string();
     return j;
 }
@@ -204,17 +207,24 @@ void Engine::emit_job(const std::string& id) {
                    {"state", j["state"]},     {"progress", j["progress"]},
                    {"frames_done", j["frames_done"]}, {"frames_total", j["frames_total"]},
                    {"eta_s", j["eta_s"]},     {"cost_yuan", j["cost_yuan"]},
+                   {"voucher_yuan", j["voucher_yuan"]},
+                   {"projected_cost_yuan", j["plan"].as_object()["projected_cost_yuan"]},
+                   {"on_time", j["plan"].as_object()["on_time"]},
                    {"render_seconds", j["render_seconds"]}};
+    if (!j["paused_reason"].is_null()) e["paused_reason"] = j["paused_reason"];
     emit(json::value_to<std::string>(j["tenant"]), id, std::move(e));
 }
 
 void Engine::requeue_or_fail(std::int64_t task_id, const std::string& reason,
-                             bool retryable, bool backoff) {
-    auto st = db_.query("SELECT attempt, job_id FROM tasks WHERE id = ?1", {task_id});
+                             bool retryable, bool backoff, bool count_attempt) {
+    auto st = db_.query("SELECT attempt, job_id, worker_id, state FROM tasks WHERE id = ?1", {task_id});
     if (!st.step()) return;
-    const std::int64_t attempt = st.i64(0) + 1;
+    const std::int64_t attempt = st.i64(0) + (count_attempt ? 1 : 0);
     const std::string job = st.text(1);
-    if (!retryable || attempt >= options_.max_attempts) {
+    const std::string state = st.text(3);
+    if (!st.null(2) && (state == "leased" || state == "rendering" || state == "uploading"))
+        sched_.task_aborted(st.text(2), job, now_unix());
+    if (!retryable || (count_attempt && attempt >= options_.max_attempts)) {
         db_.run("UPDATE tasks SET state = 'failed', attempt = ?2, error = ?3, lease_expires "
                 "= NULL WHERE id = ?1", {task_id, attempt, reason});
     } else {
@@ -226,6 +236,7 @@ void Engine::requeue_or_fail(std::int64_t task_id, const std::string& reason,
                 "WHERE id = ?1", {task_id, attempt, reason, now_unix() + delay});
     }
     emit_task(task_id);
+    sync_job(job);
     maybe_finish_job(job);
 }
 
@@ -235,14 +246,22 @@ void Engine::maybe_finish_job(const std::string& job) {
     const std::string state = st.text(0);
     const std::int64_t frames_total = st.i64(1);
     if (state != "queued" && state != "running" && state != "paused") return;
-    const auto active = db_.scalar("SELECT count(*) FROM tasks WHERE job_id = ?1 AND state IN "
-                                   "('queued','leased','rendering','uploading')", {job});
+    // Quotes end when their probes do; jobs when their renders do (a failed probe costs
+    // only the estimate).
+    auto ks = db_.query("SELECT kind FROM jobs WHERE id = ?1", {job});
+    const std::string kind = ks.step() ? ks.text(0) : "render";
+    const char* tasks_kind = kind == "quote" ? "probe" : "render";
+    const auto active = db_.scalar("SELECT count(*) FROM tasks WHERE job_id = ?1 AND kind = ?2 AND "
+                                   "state IN ('queued','leased','rendering','uploading')",
+                                   {job, tasks_kind});
     if (active.value_or(0) > 0) return;
     const auto failed = db_.scalar(
-        "SELECT count(*) FROM tasks WHERE job_id = ?1 AND state = 'failed'", {job});
+        "SELECT count(*) FROM tasks WHERE job_id = ?1 AND kind = 'render' AND state = 'failed'", {job});
     const auto frames = db_.scalar("SELECT count(*) FROM frames WHERE job_id = ?1", {job});
     std::string end;
-    if (failed.value_or(0) > 0) {
+    if (kind == "quote") {
+        end = "done";
+    } else if (failed.value_or(0) > 0) {
         end = "failed";
     } else if (frames.value_or(0) >= frames_total) {
         end = "done";
@@ -251,6 +270,12 @@ void Engine::maybe_finish_job(const std::string& job) {
     }
     db_.run("UPDATE jobs SET state = ?2, finished_unix = ?3 WHERE id = ?1",
             {job, end, static_cast<std::int64_t>(now_unix())});
+    sync_job(job);
+    if (kind == "quote") {
+        db_.run("UPDATE jobs SET finalized = 1 WHERE id = ?1", {job});
+        emit_job(job);
+        return;
+    }
     // The final job event goes out from finalize_job, after the preview movie exists.
     enqueue_finish([this, job] { finalize_job(job); });
 }
@@ -284,6 +309,7 @@ void Engine::arm_sweep() {
 }
 
 void Engine::sweep() {
+    check_sites_file();
     bool wake = false;
     {
         std::lock_guard lock(mutex_);
@@ -301,12 +327,17 @@ void Engine::sweep() {
         while (ws.step()) lost.emplace_back(ws.text(0), ws.text(1));
         for (const auto& [id, site] : lost) {
             db_.run("UPDATE workers SET state = 'lost' WHERE id = ?1", {id});
+            sync_worker(id);
             emit("*", std::nullopt, json::object{{"type", "worker"}, {"worker", id},
                                                  {"site", site}, {"state", "lost"}});
         }
+        // A plan that moved (a tariff period began, capacity changed) may have work for
+        // workers it held back.
+        const bool replanned = after_change();
         tx.commit();
+        wake = replanned;
         // Tasks whose retry backoff has passed are new work for the pollers.
-        wake = !expired.empty() ||
+        wake = wake || !expired.empty() ||
                db_.scalar("SELECT 1 FROM tasks WHERE state = 'queued' AND not_before <= ?1 "
                           "AND not_before > ?2 LIMIT 1", {now, now - 1.0}).has_value();
     }
@@ -318,10 +349,12 @@ void Engine::recover() {
     std::vector<std::string> unfinished;
     {
         std::lock_guard lock(mutex_);
+        rebuild_scheduler();
         // Frames whose tasks all finished but whose assembly the crash interrupted.
         auto st = db_.query(
             "SELECT t.job_id, t.frame FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE "
-            "j.state IN ('queued','running','paused','done','failed') GROUP BY t.job_id, t.frame "
+            "j.state IN ('queued','running','paused','done','failed') AND t.kind = 'render' "
+            "GROUP BY t.job_id, t.frame "
             "HAVING sum(t.state != 'done') = 0 AND NOT EXISTS (SELECT 1 FROM frames f WHERE "
             "f.job_id = t.job_id AND f.frame = t.frame)");
         while (st.step()) frames.emplace_back(st.text(0), static_cast<int>(st.i64(1)));

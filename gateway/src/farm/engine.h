@@ -26,6 +26,7 @@
 #include "farm/db.h"
 #include "farm/events.h"
 #include "farm/gateway/stitcher.h"
+#include "farm/sched/scheduler.h"
 #include "farm/transfer/store.h"
 
 namespace farm::gateway {
@@ -39,7 +40,9 @@ struct FarmOptions {
     double lease_timeout_s = 30;
     int max_attempts = 3;
     double heartbeat_interval_s = 2;
-    std::filesystem::path sites_file;  // {"site": {"yuan_per_gpu_hour", ...}}
+    std::filesystem::path sites_file;  // TOML or JSON, docs/sites.md; empty: every site free
+    double default_deadline_s = 86400;  // a job without a deadline: cheapest within this
+    int probes = 3;                     // sample renders per new workload (0: none)
 };
 
 // An answer other than success: the REST layer turns it into {"error"} with this status.
@@ -76,17 +79,35 @@ class Engine {
     json::object register_worker(const json::value& body);
     json::object heartbeat(const std::string& worker, const json::value& body);
     json::array list_workers();
-    json::object drain_worker(const std::string& worker);
+    // Operators: drain (no new leases, running tasks finish), disable (also hands running
+    // tasks to other workers at once), enable.
+    json::object admin_worker(const std::string& worker, const std::string& verb);
+    json::object admin_site(const std::string& site, const std::string& verb);
     json::array list_sites();
+    // Re-reads the sites file; a bad file throws ApiError 400 and the running
+    // configuration stays.
+    json::object reload_sites();
+
+    // --- quotes and plans (quotes.cpp) ---
+    json::object create_quote(const std::string& tenant, const json::value& spec);
+    json::object get_quote(const std::string& tenant, const std::string& id);
+    json::object job_plan(const std::string& tenant, const std::string& id);
+    json::array job_ledger(const std::string& tenant, const std::string& id);
     // Long-poll: `done` gets the lease (200), 204 after wait_s, or an error; it may run
     // on any io thread, possibly before this returns.
     using Reply = std::function<void(bhttp::status, std::optional<json::object>)>;
     void poll_lease(const std::string& worker, double wait_s, Reply done);
 
     // --- results (results.cpp) ---
+    struct ResultInfo {
+        double render_seconds = 0;  // billed: the renderer process, start to end
+        double trace_seconds = 0;   // of which tracing
+        double rays = 0;
+        double fetched_bytes = 0;   // snapshot bytes the worker fetched for this lease
+        std::string device;
+    };
     json::object put_result(const std::string& lease, const std::string& worker_header,
-                            std::string body, bool zstd, double render_seconds,
-                            const std::string& device);
+                            std::string body, bool zstd, const ResultInfo& info);
     json::object fail_lease(const std::string& lease, const json::value& body);
 
     // --- events and metrics ---
@@ -112,11 +133,42 @@ class Engine {
     void emit_job(const std::string& job);
     void publish_pending();
     void maybe_finish_job(const std::string& job);
+    // `count_attempt` false: the task is not to blame (an operator took its worker away).
     void requeue_or_fail(std::int64_t task_id, const std::string& reason, bool retryable,
-                         bool backoff);
+                         bool backoff, bool count_attempt = true);
     FrameSpec frame_spec(const std::string& job, int frame);
-    void load_sites();
     void sweep();
+    // placement.cpp: the scheduler's picture of the database (caller holds mutex_)
+    sched::SitesConfig read_sites_file() const;
+    void apply_sites(sched::SitesConfig config);
+    void check_sites_file();
+    void sync_job(const std::string& job);
+    void sync_worker(const std::string& worker);
+    void rebuild_scheduler();
+    void set_job_staging(const std::string& job);
+    bool after_change();  // replans when due, pauses jobs over budget; true: plan changed
+    double sched_now() const;
+    // job creation helpers (jobs.cpp)
+    struct NewJob {
+        std::string project, snapshot, settings_path, name, out_name, camera, workload;
+        int frame_start = 1, frame_end = 1, width = 0, height = 0, spp = 0, max_depth = 0;
+        int tiles_x = 1, tiles_y = 1;
+        double fps = 24;
+        std::int64_t priority = 50;
+        std::optional<std::int64_t> deadline;
+        std::optional<double> budget;
+        bool probe = true;
+        std::uint64_t snapshot_bytes = 0;
+    };
+    NewJob resolve_spec(const std::string& tenant, const json::value& spec, bool for_quote);
+    std::string insert_job(const std::string& tenant, const NewJob& nj, const std::string& kind);
+    void insert_probes(const std::string& job, const NewJob& nj);
+    // ledger.cpp
+    double charge_task(std::int64_t task, const std::string& job, const std::string& site,
+                       const std::string& worker, const std::string& kind, double seconds,
+                       bool cpu_run);
+    void charge_transfer(const std::string& job, const std::string& site,
+                         const std::string& worker, double bytes);
     void arm_sweep();
     void recover();
     // results.cpp
@@ -151,6 +203,10 @@ class Engine {
     std::thread finisher_;
 
     std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0};
+
+    sched::Scheduler sched_;  // under mutex_
+    std::filesystem::file_time_type sites_mtime_{};
+    std::map<std::string, std::string> held_;  // worker -> why it got nothing (under mutex_)
 };
 
 // A transaction whose events are broadcast once it commits (and dropped on rollback).

@@ -56,7 +56,7 @@ std::string Engine::metrics() {
 
     m << "# HELP farm_render_seconds_total Render seconds reported, by site.\n"
          "# TYPE farm_render_seconds_total counter\n";
-    auto us = db_.query("SELECT site, sum(render_seconds), sum(cost_yuan) FROM usage GROUP BY site");
+    auto us = db_.query("SELECT site, sum(device_seconds), sum(net_yuan) FROM ledger GROUP BY site");
     std::ostringstream cost;
     while (us.step()) {
         m << "farm_render_seconds_total{site=\"" << label(us.text(0)) << "\"} " << us.real(1) << "\n";
@@ -65,6 +65,15 @@ std::string Engine::metrics() {
     m << "# HELP farm_cost_yuan_total Render cost in yuan, by site.\n"
          "# TYPE farm_cost_yuan_total counter\n"
       << cost.str();
+    const auto& ss = sched_.stats();
+    m << "# HELP farm_scheduler_decisions_total Lease polls the scheduler answered.\n"
+         "# TYPE farm_scheduler_decisions_total counter\nfarm_scheduler_decisions_total "
+      << ss.decisions << "\n# HELP farm_scheduler_replans_total Plans made.\n"
+      << "# TYPE farm_scheduler_replans_total counter\nfarm_scheduler_replans_total " << ss.replans
+      << "\n# HELP farm_scheduler_replan_seconds_total Time spent planning.\n"
+      << "# TYPE farm_scheduler_replan_seconds_total counter\nfarm_scheduler_replan_seconds_total "
+      << ss.replan_seconds << "\n# HELP farm_workers_held Idle workers held back for cost.\n"
+      << "# TYPE farm_workers_held gauge\nfarm_workers_held " << held_.size() << "\n";
     m << "# HELP farm_frames_done_total Frames stitched and on disk.\n"
          "# TYPE farm_frames_done_total counter\nfarm_frames_done_total "
       << db_.scalar("SELECT count(*) FROM frames").value_or(0) << "\n";

@@ -61,6 +61,52 @@ CREATE TABLE usage (
 );
 CREATE TABLE counters (name TEXT PRIMARY KEY, value REAL NOT NULL);
 )sql",
+    // 2: cost-first scheduling (issue 5): probe tasks and their reduced settings, the
+    // reason each task went where it went, a ledger of charges (render, probe, transfer)
+    // with the vouchers they used, snapshots staged at sites, operator states of sites
+    // and workers, workers' GPU classes and speed scores, quotes.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'render';
+ALTER TABLE jobs ADD COLUMN workload TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN snapshot_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN paused_reason TEXT;
+ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'render';
+ALTER TABLE tasks ADD COLUMN width INTEGER;
+ALTER TABLE tasks ADD COLUMN height INTEGER;
+ALTER TABLE tasks ADD COLUMN spp INTEGER;
+ALTER TABLE tasks ADD COLUMN decision TEXT;
+ALTER TABLE tasks ADD COLUMN leased_unix REAL;
+ALTER TABLE tasks ADD COLUMN trace_seconds REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN rays REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN pixel_samples REAL NOT NULL DEFAULT 0;
+ALTER TABLE workers ADD COLUMN gpu_class TEXT NOT NULL DEFAULT 'cpu';
+ALTER TABLE workers ADD COLUMN score REAL NOT NULL DEFAULT 0;
+ALTER TABLE workers ADD COLUMN admin TEXT NOT NULL DEFAULT 'enabled';
+CREATE TABLE site_admin (site TEXT PRIMARY KEY, admin TEXT NOT NULL);
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, task_id INTEGER, site TEXT NOT NULL,
+    worker_id TEXT, kind TEXT NOT NULL, start_unix REAL, end_unix REAL,
+    device_seconds REAL NOT NULL DEFAULT 0, rate_yuan_per_hour REAL NOT NULL DEFAULT 0,
+    multiplier REAL NOT NULL DEFAULT 1, period TEXT NOT NULL DEFAULT 'flat',
+    gross_yuan REAL NOT NULL, voucher_yuan REAL NOT NULL DEFAULT 0, net_yuan REAL NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0, created_unix REAL NOT NULL
+);
+CREATE INDEX ledger_job ON ledger(job_id);
+CREATE INDEX ledger_site ON ledger(site);
+CREATE TABLE voucher_use (voucher TEXT NOT NULL, ledger_id INTEGER NOT NULL, yuan REAL NOT NULL);
+CREATE INDEX voucher_use_voucher ON voucher_use(voucher);
+CREATE TABLE staged (
+    site TEXT NOT NULL, tenant TEXT NOT NULL, snapshot TEXT NOT NULL, unix REAL NOT NULL,
+    PRIMARY KEY (site, tenant, snapshot)
+);
+CREATE TABLE quotes (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, tenant TEXT NOT NULL,
+    spec TEXT NOT NULL, job_id TEXT NOT NULL, created_unix REAL NOT NULL
+);
+-- Charges so far carry over into the ledger (flat tariff, no vouchers, as billed then).
+INSERT INTO ledger (job_id, site, kind, device_seconds, gross_yuan, net_yuan, created_unix)
+    SELECT job_id, site, 'render', render_seconds, cost_yuan, cost_yuan, 0 FROM usage;
+)sql",
 };
 
 }  // namespace farm::gateway

@@ -51,17 +51,21 @@ bool live(const std::string& state) {
 }  // namespace
 
 json::object Engine::put_result(const std::string& lease, const std::string& worker_header,
-                                 std::string body, bool zstd, double render_seconds,
-                                 const std::string& device) {
-    if (!std::isfinite(render_seconds) || render_seconds < 0) render_seconds = 0;
+                                 std::string body, bool zstd, const ResultInfo& in) {
+    auto clean = [](double v) { return std::isfinite(v) && v > 0 ? v : 0.0; };
+    const double render_seconds = clean(in.render_seconds);
+    const double trace_seconds = std::min(clean(in.trace_seconds), render_seconds);
+    const double rays = clean(in.rays), fetched = clean(in.fetched_bytes);
+    const std::string& device = in.device;
     std::int64_t task = 0;
     std::string job;
     int frame = 0;
+    bool probe = false;
     TileRect rect;
     FrameSpec spec;
     {
         std::lock_guard lock(mutex_);
-        auto st = db_.query("SELECT id, state, worker_id, job_id, frame, x0, y0, x1, y1 FROM "
+        auto st = db_.query("SELECT id, state, worker_id, job_id, frame, x0, y0, x1, y1, kind FROM "
                             "tasks WHERE lease_id = ?1", {lease});
         if (!st.step()) throw ApiError(bhttp::status::conflict, "lease " + lease + " is not held");
         const std::string state = st.text(1), holder = st.text(2);
@@ -75,12 +79,14 @@ json::object Engine::put_result(const std::string& lease, const std::string& wor
         frame = static_cast<int>(st.i64(4));
         rect = TileRect{static_cast<int>(st.i64(5)), static_cast<int>(st.i64(6)),
                         static_cast<int>(st.i64(7)), static_cast<int>(st.i64(8))};
+        probe = st.text(9) == "probe";
         spec = frame_spec(job, frame);
     }
     count_bytes_in(body.size());
     std::string exr = zstd ? unzstd(body) : std::move(body);
     try {
-        stitcher_.add_tile(spec, rect, exr);
+        // A probe's image is only evidence of cost; it never reaches the output.
+        if (!probe) stitcher_.add_tile(spec, rect, exr);
     } catch (const StitchError& e) {
         // A broken result is the render's fault: retry the task elsewhere.
         std::lock_guard lock(mutex_);
@@ -91,51 +97,62 @@ json::object Engine::put_result(const std::string& lease, const std::string& wor
         tx.commit();
         throw ApiError(bhttp::status::bad_request, std::string("bad result: ") + e.what());
     }
-    bool frame_complete = false;
+    bool frame_complete = false, wake = false;
     {
         std::lock_guard lock(mutex_);
         EngineTx tx(*this);
-        auto st = db_.query("SELECT t.state, t.lease_id, t.worker_id, t.site, w.cpu_cores, w.gpus "
-                            "FROM tasks t LEFT JOIN workers w ON w.id = t.worker_id WHERE t.id = ?1",
+        auto st = db_.query("SELECT t.state, t.lease_id, t.worker_id, t.site, t.x1 - t.x0, "
+                            "t.y1 - t.y0, coalesce(t.spp, j.spp), j.tenant, j.snapshot FROM tasks t "
+                            "JOIN jobs j ON j.id = t.job_id WHERE t.id = ?1",
                             {task});
         if (!st.step() || !live(st.text(0)) || st.text(1) != lease)
             throw ApiError(bhttp::status::conflict, "lease " + lease + " was lost during the upload");
         const std::string worker = st.text(2), site = st.text(3);
-        const std::int64_t cores = std::max<std::int64_t>(1, st.i64(4));
-        const json::value gpus = json::parse(st.text(5).empty() ? "[]" : st.text(5));
-        double cost = 0;
-        auto ps = db_.query("SELECT yuan_per_gpu_hour, yuan_per_cpu_core_hour FROM sites WHERE name = ?1", {site});
-        if (ps.step()) {
-            // A GPU worker pays for one GPU-hour rate per GPU; a CPU-only worker for its
-            // cores (the renderer keeps all of them busy).
-            // A render the worker ran on its CPU (X-Farm-Device: cpu) is billed as CPU.
-            const bool cpu_run = device.rfind("cpu", 0) == 0;
-            const std::size_t ngpu = gpus.is_array() && !cpu_run ? gpus.as_array().size() : 0;
-            cost = ngpu > 0 ? render_seconds / 3600.0 * ps.real(0) * static_cast<double>(ngpu)
-                            : render_seconds / 3600.0 * ps.real(1) * static_cast<double>(cores);
-        }
+        const double pixel_samples = static_cast<double>(st.i64(4)) * static_cast<double>(st.i64(5)) *
+                                     static_cast<double>(st.i64(6));
+        const std::string tenant = st.text(7), snapshot = st.text(8);
+        // A GPU worker pays its class's GPU-hour rate per GPU; a CPU-only worker (or a
+        // render it ran on its CPU) its cores, all of which the renderer keeps busy.
+        const bool cpu_run = device.rfind("cpu", 0) == 0;
+        const double cost = charge_task(task, job, site, worker, probe ? "probe" : "render",
+                                        render_seconds, cpu_run);
+        charge_transfer(job, site, worker, fetched);
+        db_.run("INSERT OR IGNORE INTO staged VALUES (?1, ?2, ?3, ?4)", {site, tenant, snapshot, now_unix()});
         db_.run("UPDATE tasks SET state = 'done', progress = 1, lease_expires = NULL, "
-                "render_seconds = ?2, cost_yuan = ?3, error = NULL WHERE id = ?1",
-                {task, render_seconds, cost});
-        db_.run("INSERT INTO usage VALUES (?1, ?2, ?3, ?4)", {job, site, render_seconds, cost});
+                "render_seconds = ?2, cost_yuan = ?3, error = NULL, trace_seconds = ?4, rays = ?5, "
+                "pixel_samples = ?6 WHERE id = ?1",
+                {task, render_seconds, cost, trace_seconds, rays, pixel_samples});
         db_.run("UPDATE workers SET tasks_done = tasks_done + 1 WHERE id = ?1", {worker});
+        sched::Observation obs;
+        obs.pixel_samples = pixel_samples;
+        obs.wall_s = render_seconds;
+        obs.trace_s = trace_seconds;
+        obs.rays = rays;
+        obs.probe = probe;
+        sched_.task_finished(worker, job, now_unix(), obs);
         emit_task(task);
         // Budget: once the job has spent it, no new leases (running tasks finish). The
         // studio raises the budget or resumes on purpose; the bill never silently grows.
-        auto bs = db_.query("SELECT j.budget_yuan, j.state, (SELECT sum(cost_yuan) FROM usage "
-                            "u WHERE u.job_id = j.id) FROM jobs j WHERE j.id = ?1", {job});
+        // (after_change pauses a job earlier still: when its projection would exceed it.)
+        auto bs = db_.query("SELECT j.budget_yuan, j.state, (SELECT sum(net_yuan) FROM ledger "
+                            "l WHERE l.job_id = j.id) FROM jobs j WHERE j.id = ?1", {job});
         if (bs.step() && !bs.null(0) && bs.real(2) >= bs.real(0) && bs.text(1) == "running" &&
             db_.scalar("SELECT 1 FROM tasks WHERE job_id = ?1 AND state = 'queued' LIMIT 1",
                        {job}).has_value()) {
-            db_.run("UPDATE jobs SET state = 'paused' WHERE id = ?1", {job});
+            db_.run("UPDATE jobs SET state = 'paused', paused_reason = 'budget: spent' WHERE id = ?1", {job});
             log_line("job " + job + " reached its budget: paused");
         }
-        frame_complete = !db_.scalar("SELECT 1 FROM tasks WHERE job_id = ?1 AND frame = ?2 AND "
-                                     "state != 'done' LIMIT 1", {job, std::int64_t{frame}}).has_value();
+        frame_complete = !probe &&
+                         !db_.scalar("SELECT 1 FROM tasks WHERE job_id = ?1 AND frame = ?2 AND "
+                                     "kind = 'render' AND state != 'done' LIMIT 1",
+                                     {job, std::int64_t{frame}}).has_value();
+        sync_job(job);
+        wake = after_change();
         emit_job(job);
         if (!frame_complete) maybe_finish_job(job);
         tx.commit();
     }
+    if (wake) notify_waiters();
     if (frame_complete) complete_frame(job, frame);
     return json::object{{"accepted", true}};
 }
@@ -161,10 +178,12 @@ void Engine::complete_frame(const std::string& job, int frame) {
         log_line("frame " + job + "/" + std::to_string(frame) + " lost its tiles (" + error +
                  "): rendering it again");
         std::vector<std::int64_t> tasks;
-        auto st = db_.query("SELECT id FROM tasks WHERE job_id = ?1 AND frame = ?2", {job, std::int64_t{frame}});
+        auto st = db_.query("SELECT id FROM tasks WHERE job_id = ?1 AND frame = ?2 AND kind = 'render'",
+                            {job, std::int64_t{frame}});
         while (st.step()) tasks.push_back(st.i64(0));
         db_.run("UPDATE tasks SET state = 'queued', lease_id = NULL, worker_id = NULL, not_before = 0 "
-                "WHERE job_id = ?1 AND frame = ?2", {job, std::int64_t{frame}});
+                "WHERE job_id = ?1 AND frame = ?2 AND kind = 'render'", {job, std::int64_t{frame}});
+        sync_job(job);
         for (auto t : tasks) emit_task(t);
         tx.commit();
         notify_waiters();

@@ -29,7 +29,9 @@ struct ServerOptions {
     double lease_timeout_s = 30;      // a lease dies this long after its last heartbeat
     int max_attempts = 3;             // renders of one task before it fails for good
     double heartbeat_interval_s = 2;  // told to workers at registration
-    std::filesystem::path sites_file; // {"site": {"yuan_per_gpu_hour", "yuan_per_cpu_core_hour"}}
+    std::filesystem::path sites_file;  // TOML or JSON (docs/sites.md); reloaded when it changes
+    double default_deadline_h = 24;    // a job without a deadline: cheapest within this
+    int probes = 3;                    // sample renders per new workload (0: none)
 };
 
 class Server {
