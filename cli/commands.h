@@ -16,5 +16,6 @@ struct GatewayOptions {
 void add_gateway_options(CLI::App& cmd, GatewayOptions& options);
 void add_transfer_commands(CLI::App& app, GatewayOptions& options);
 void add_job_commands(CLI::App& app, GatewayOptions& options);
+void add_cost_commands(CLI::App& app, GatewayOptions& options);
 
 }  // namespace farm::cli

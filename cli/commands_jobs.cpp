@@ -12,6 +12,7 @@
 #include "api.h"
 #include "commands.h"
 #include "farm/transfer/error.h"
+#include "job_spec.h"
 #include "progress.h"
 #include "watch.h"
 
@@ -23,35 +24,6 @@ using farm::transfer::Error;
 using farm::transfer::ErrorKind;
 
 namespace {
-
-[[noreturn]] void bad(const std::string& message) { throw Error(ErrorKind::bad_input, message); }
-
-std::pair<int, int> parse_pair(const std::string& text, char sep, const char* what) {
-    std::smatch m;
-    std::regex re(std::string("^(\\d+)") + (sep == '-' ? "(?:-(\\d+))?$" : std::string("[") + sep + "](\\d+)$"));
-    if (!std::regex_match(text, m, re)) bad(std::string(what) + ": cannot read '" + text + "'");
-    int a = std::stoi(m[1]);
-    int b = m[2].matched ? std::stoi(m[2]) : a;
-    return {a, b};
-}
-
-// "+90m", "+2h", "+1d", a unix time, or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC).
-std::int64_t parse_deadline(const std::string& text) {
-    std::smatch m;
-    if (std::regex_match(text, m, std::regex(R"(^\+(\d+)([smhd])$)"))) {
-        std::int64_t n = std::stoll(m[1]);
-        int unit = m[2] == "s" ? 1 : m[2] == "m" ? 60 : m[2] == "h" ? 3600 : 86400;
-        return static_cast<std::int64_t>(std::time(nullptr)) + n * unit;
-    }
-    if (std::regex_match(text, std::regex(R"(^\d{9,11}$)"))) return std::stoll(text);
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M", &tm);
-    if (end && *end == ':') end = strptime(end + 1, "%S", &tm);
-    if (!end || (*end != 'Z' && *end != '\0')) {
-        bad("deadline: use +2h, a unix time or 2026-11-23T18:00Z, not '" + text + "'");
-    }
-    return static_cast<std::int64_t>(timegm(&tm));
-}
 
 std::string str(const json::value& v) {
     if (v.is_string()) return std::string(v.as_string());
@@ -134,55 +106,19 @@ std::size_t download_job(Api& api, const std::string& job, const fs::path& dir, 
 
 void add_job_commands(CLI::App& app, GatewayOptions& g) {
     struct SubmitArgs {
-        std::string project, snapshot, settings, frames, res, tiles, deadline, name, download;
-        int spp = 0, depth = 0, priority = 50;
-        double budget = 0;
+        JobSpecArgs spec;
+        std::string download;
         bool watch = false, json_out = false;
     };
     auto a = std::make_shared<SubmitArgs>();
     auto* submit = app.add_subcommand("submit", "submit a render job for a pushed project");
-    submit->add_option("project", a->project, "project name (as pushed)")->required();
-    submit->add_option("--snapshot", a->snapshot, "snapshot id (default: the latest)");
-    submit->add_option("--settings", a->settings, "render settings file inside the project (default render.json)");
-    submit->add_option("--frames", a->frames, "frame range A-B or one frame");
-    submit->add_option("--res", a->res, "resolution WxH");
-    submit->add_option("--spp", a->spp, "samples per pixel")->check(CLI::PositiveNumber);
-    submit->add_option("--depth", a->depth, "max path depth")->check(CLI::PositiveNumber);
-    submit->add_option("--tiles", a->tiles, "split each frame into NxM tiles (default 1x1)");
-    submit->add_option("--priority", a->priority, "0-100, higher first")->check(CLI::Range(0, 100));
-    submit->add_option("--deadline", a->deadline, "+2h, a unix time, or 2026-11-23T18:00Z");
-    submit->add_option("--budget", a->budget, "budget in yuan: the job pauses before spending more")
-        ->check(CLI::NonNegativeNumber);
-    submit->add_option("--name", a->name, "a label for the job");
+    add_job_spec_options(*submit, a->spec);
     submit->add_flag("--watch", a->watch, "watch the job after submitting");
     submit->add_option("--download", a->download, "with --watch: download frames into DIR as they finish");
     submit->add_flag("--json", a->json_out, "print the job as JSON");
     add_gateway_options(*submit, g);
     submit->callback([a, &g] {
-        json::object spec{{"project", a->project}};
-        if (!a->snapshot.empty()) spec["snapshot"] = a->snapshot;
-        if (!a->settings.empty()) spec["settings"] = a->settings;
-        if (!a->frames.empty()) {
-            auto [lo, hi] = parse_pair(a->frames, '-', "--frames");
-            spec["frames"] = json::array{lo, hi};
-        }
-        json::object overrides;
-        if (!a->res.empty()) {
-            auto [w, h] = parse_pair(a->res, 'x', "--res");
-            overrides["width"] = w;
-            overrides["height"] = h;
-        }
-        if (a->spp) overrides["spp"] = a->spp;
-        if (a->depth) overrides["max_depth"] = a->depth;
-        if (!overrides.empty()) spec["overrides"] = overrides;
-        if (!a->tiles.empty()) {
-            auto [tx, ty] = parse_pair(a->tiles, 'x', "--tiles");
-            spec["split"] = json::object{{"tiles_x", tx}, {"tiles_y", ty}};
-        }
-        spec["priority"] = a->priority;
-        if (!a->deadline.empty()) spec["deadline_unix"] = parse_deadline(a->deadline);
-        if (a->budget > 0) spec["budget_yuan"] = a->budget;
-        if (!a->name.empty()) spec["name"] = a->name;
+        const json::object spec = job_spec(a->spec);
         Api api(g);
         json::object job = api.post("/api/v1/jobs", spec).as_object();
         if (a->json_out) std::cout << json::serialize(job) << std::endl;
@@ -220,11 +156,15 @@ void add_job_commands(CLI::App& app, GatewayOptions& g) {
         if (!s->tasks) return;
         for (const auto& t : api.get_array("/api/v1/jobs/" + s->job + "/tasks")) {
             const auto& o = t.as_object();
-            std::printf("  %-12s frame %4.0f tile %-18s %-10s attempt %.0f  %s %s\n",
-                        str(o.at("id")).c_str(), num(o, "frame"),
-                        json::serialize(o.at("tile")).c_str(), str(o.at("state")).c_str(),
-                        num(o, "attempt"), o.contains("worker") ? str(o.at("worker")).c_str() : "",
+            std::printf("  %-12s %-6s frame %4.0f tile %-18s %-10s attempt %.0f  %s %s\n",
+                        str(o.at("id")).c_str(), o.contains("kind") ? str(o.at("kind")).c_str() : "",
+                        num(o, "frame"), json::serialize(o.at("tile")).c_str(),
+                        str(o.at("state")).c_str(), num(o, "attempt"),
+                        o.contains("worker") ? str(o.at("worker")).c_str() : "",
                         o.contains("error") && !o.at("error").is_null() ? str(o.at("error")).c_str() : "");
+            // Why it went where it went.
+            if (auto d = o.find("decision"); d != o.end() && d->value().is_object())
+                std::printf("               why: %s\n", str(d->value().as_object().at("why")).c_str());
         }
     });
 
@@ -272,37 +212,33 @@ void add_job_commands(CLI::App& app, GatewayOptions& g) {
     });
 
     auto report_id = std::make_shared<std::string>();
-    auto* report = app.add_subcommand("report", "a job's render time and cost per site");
+    auto* report = app.add_subcommand("report", "a job's bill: render time, cost, vouchers and transfers per site");
     report->add_option("job", *report_id, "job id")->required();
     add_gateway_options(*report, g);
     report->callback([report_id, &g] {
         Api api(g);
         const std::string& job = checked_job_id(*report_id);
         json::object j = api.get("/api/v1/jobs/" + job).as_object();
-        struct Site {
-            int tasks = 0;
-            double seconds = 0, cost = 0;
-        };
-        std::map<std::string, Site> sites;
+        std::map<std::string, int> tasks;
         for (const auto& t : api.get_array("/api/v1/jobs/" + job + "/tasks")) {
             const auto& o = t.as_object();
-            if (str(o.at("state")) == "done") ++sites[o.contains("site") ? str(o.at("site")) : "?"].tasks;
+            if (str(o.at("state")) == "done") ++tasks[o.contains("site") ? str(o.at("site")) : "?"];
         }
-        // What was paid per site, retried attempts included, as the gateway's ledger has it.
+        std::printf("job %s %s: frames %.0f/%.0f, %.1f render-seconds, cost ¥%.4f (vouchers -¥%.4f, "
+                    "transfers ¥%.4f)\n",
+                    job.c_str(), str(j.at("state")).c_str(), num(j, "frames_done"),
+                    num(j, "frames_total"), num(j, "render_seconds"), num(j, "cost_yuan"),
+                    num(j, "voucher_yuan"), num(j, "transfer_yuan"));
+        // What was paid per site, retried attempts and probes included: the ledger's sums.
+        std::printf("  %-20s %6s %12s %12s %12s %12s\n", "site", "tasks", "render s", "vouchers ¥",
+                    "transfer ¥", "cost ¥");
         if (auto it = j.find("cost_by_site"); it != j.end() && it->value().is_object()) {
             for (const auto& [name, usage] : it->value().as_object()) {
-                Site& site = sites[std::string(name)];
-                site.seconds = num(usage.as_object(), "render_seconds");
-                site.cost = num(usage.as_object(), "cost_yuan");
+                const auto& u = usage.as_object();
+                std::printf("  %-20s %6d %12.1f %12.4f %12.4f %12.4f\n", std::string(name).c_str(),
+                            tasks[std::string(name)], num(u, "render_seconds"), num(u, "voucher_yuan"),
+                            num(u, "transfer_yuan"), num(u, "cost_yuan"));
             }
-        }
-        std::printf("job %s %s: frames %.0f/%.0f, %.1f render-seconds, cost ¥%.4f\n",
-                    job.c_str(), str(j.at("state")).c_str(), num(j, "frames_done"),
-                    num(j, "frames_total"), num(j, "render_seconds"), num(j, "cost_yuan"));
-        std::printf("  %-20s %6s %12s %12s\n", "site", "tasks", "render s", "cost ¥");
-        for (const auto& [name, site] : sites) {
-            std::printf("  %-20s %6d %12.1f %12.4f\n", name.c_str(), site.tasks, site.seconds,
-                        site.cost);
         }
     });
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     farm::cli::GatewayOptions gateway;
     farm::cli::add_transfer_commands(app, gateway);
     farm::cli::add_job_commands(app, gateway);
+    farm::cli::add_cost_commands(app, gateway);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -102,11 +102,14 @@ std::string zstd_compress(const std::string& data) {
     return out;
 }
 
-FakeWorker::FakeWorker(std::uint16_t p, std::string site, int gpus) : port(p), http(p) {
+FakeWorker::FakeWorker(std::uint16_t p, std::string site, int gpus, std::string gpu_name,
+                       double score)
+    : port(p), http(p) {
     json::array g;
-    for (int i = 0; i < gpus; ++i) g.push_back(json::object{{"name", "L40"}, {"memory_bytes", 1 << 30}});
+    for (int i = 0; i < gpus; ++i) g.push_back(json::object{{"name", gpu_name}, {"memory_bytes", 1 << 30}});
     json::object body{{"name", "fake"}, {"site", site}, {"cpu_cores", 8},
                       {"memory_bytes", 1 << 30}, {"gpus", g}, {"renderer_version", "test"}};
+    if (score > 0) body["bench"] = json::object{{"mrays_per_s", score}, {"device", "fake"}};
     auto res = http.post("/api/v1/workers", json::serialize(body));
     INFO(res.body());
     REQUIRE(res.result_int() == 201);
@@ -131,7 +134,8 @@ json::object FakeWorker::heartbeat(const std::vector<std::string>& leases, const
     return json_body(res).as_object();
 }
 
-Response FakeWorker::upload(const json::object& lease, bool zstd, double seconds) {
+Response FakeWorker::upload(const json::object& lease, bool zstd, double seconds,
+                            const std::string& extra_headers) {
     const auto& tile = lease.at("tile").as_array();
     const int w = static_cast<int>(tile[2].to_number<int>() - tile[0].to_number<int>());
     const int h = static_cast<int>(tile[3].to_number<int>() - tile[1].to_number<int>());
@@ -141,7 +145,7 @@ Response FakeWorker::upload(const json::object& lease, bool zstd, double seconds
                       "/result HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/x-exr\r\n" +
                       (zstd ? "Content-Encoding: zstd\r\n" : "") +
                       "X-Farm-Render-Seconds: " + std::to_string(seconds) +
-                      "\r\nX-Farm-Device: cpu\r\nX-Farm-Worker: " + id +
+                      "\r\nX-Farm-Device: cpu\r\n" + extra_headers + "X-Farm-Worker: " + id +
                       "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     TestClient c(port);
     return c.raw_exchange(req);

@@ -42,11 +42,13 @@ std::string make_exr(int width, int height, float value);
 std::string zstd_compress(const std::string& data);
 
 struct FakeWorker {
-    FakeWorker(std::uint16_t port, std::string site = "west-a", int gpus = 0);
+    FakeWorker(std::uint16_t port, std::string site = "west-a", int gpus = 0,
+               std::string gpu_name = "L40", double score = 0);
     std::optional<json::object> lease(double wait_s = 0);
     json::object heartbeat(const std::vector<std::string>& leases, const char* state = "rendering");
     // PUT the result for `lease` (an EXR of the tile's size); returns the status.
-    Response upload(const json::object& lease, bool zstd = true, double seconds = 3.0);
+    Response upload(const json::object& lease, bool zstd = true, double seconds = 3.0,
+                    const std::string& extra_headers = "");
     Response fail(const std::string& lease, bool retryable = true);
 
     std::uint16_t port;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "farm/render/benchmark.h"
 #include "farm/render/output.h"
 #include "farm/render/render.h"
 #include "farm/scene/load.h"
@@ -49,9 +50,11 @@ int main(int argc, char** argv) {
     std::string project, output, png, tile, res, camera, device = "auto";
     int frame = 1, spp = 0, depth = 0;
     bool quiet = false;
+    bool benchmark = false;
     app.add_option("project", project,
-                   "project folder (with render.json), settings .json, or .gltf/.glb")
-        ->required();
+                   "project folder (with render.json), settings .json, or .gltf/.glb");
+    app.add_flag("--benchmark", benchmark,
+                 "render the built-in reference tile and print the speed score (Mrays/s)");
     app.add_option("--frame", frame, "frame number (scene time = frame / fps)");
     app.add_option("--tile", tile,
                    "render only x0,y0,x1,y1 of the frame (pixels, half-open)");
@@ -62,10 +65,28 @@ int main(int argc, char** argv) {
                    "camera or camera-node name (overrides the project)");
     app.add_option("--device", device, "auto, cpu or cuda")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-    app.add_option("-o,--output", output, "output EXR path")->required();
+    app.add_option("-o,--output", output, "output EXR path");
     app.add_option("--png", png, "also write a tone-mapped PNG preview here");
     app.add_flag("-q,--quiet", quiet, "no progress display");
     CLI11_PARSE(app, argc, argv);
+
+    if (benchmark) {
+        try {
+            const auto r = farm::render::run_benchmark(farm::render::parse_device(device));
+            std::printf("farm-render: benchmark on %s: %.3f s, %llu rays, %.2f Mrays/s\n",
+                        r.device.c_str(), r.seconds, static_cast<unsigned long long>(r.rays),
+                        r.mrays_per_s);
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "farm-render: benchmark: %s\n", e.what());
+            return 1;
+        }
+    }
+    if (project.empty() || output.empty()) {
+        std::fprintf(stderr, "farm-render: a project and -o are required (or --benchmark)\n%s",
+                     app.help().c_str());
+        return 2;
+    }
 
     try {
         farm::scene::RenderSettings s = farm::scene::resolve_project(project);

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "agent_impl.h"
 #include "backoff.h"
 #include "hardware.h"
+#include "render_process.h"
 
 #ifndef FARM_VERSION
 #define FARM_VERSION "0.0.0"
@@ -86,6 +88,41 @@ Agent::Impl::Impl(AgentOptions options)
     if (o_.device != "cpu") info_.gpus = detect_gpus();
     if (o_.device == "cuda" && info_.gpus.empty())
         log("warning: --device cuda but no NVIDIA GPU was found; renders will fail");
+    measure_speed();
+}
+
+void Agent::Impl::measure_speed() {
+    if (o_.speed_score > 0) {
+        info_.bench_mrays_per_s = o_.speed_score;
+        info_.bench_device = "given";
+        return;
+    }
+    // The same built-in tile on every worker: the gateway compares scores across sites
+    // and classes. A failed benchmark is not fatal (the gateway then uses the class's
+    // default speed), but it is said.
+    const fs::path dir = o_.work_dir / "benchmark";
+    fs::create_directories(dir);
+    try {
+        RenderProcess p({o_.renderer.string(), "--benchmark", "--device", o_.device, "-q"},
+                        dir / "out", dir / "err");
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        while (!p.poll()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                p.kill();
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        std::string device;
+        info_.bench_mrays_per_s = p.exited_ok() ? benchmark_score(file_tail(dir / "out", 2000), &device) : 0;
+        info_.bench_device = device;
+        if (info_.bench_mrays_per_s > 0)
+            log("speed score " + std::to_string(info_.bench_mrays_per_s) + " Mrays/s on " + device);
+        else
+            log("benchmark failed (" + p.describe_exit() + "): " + file_tail(dir / "err", 300));
+    } catch (const std::exception& e) {
+        log(std::string("benchmark failed: ") + e.what());
+    }
 }
 
 Agent::Impl::~Impl() {

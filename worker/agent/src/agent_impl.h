@@ -42,8 +42,11 @@ class Agent::Impl {
     void slot_loop(int slot);
     void heartbeat_loop();
     void run_task(GatewayApi& api, const Lease& lease, const std::string& worker_id);
+    // Also returns the bytes fetched from the gateway (0 when the cache had it all).
     std::filesystem::path fetch_snapshot(GatewayApi& api, const Lease& lease,
-                                         const ActiveLease& active);
+                                         const ActiveLease& active, double* fetched_bytes);
+    // The speed score: --speed-score, or farm-render --benchmark on the render device.
+    void measure_speed();
     void report_failure(const Lease& lease, const std::string& reason, bool retryable);
 
     AgentOptions o_;

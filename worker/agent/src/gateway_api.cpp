@@ -80,6 +80,9 @@ Registration GatewayApi::register_worker(const WorkerInfo& info) {
         {"cpu_cores", info.cpu_cores}, {"memory_bytes", info.memory_bytes},
         {"gpus", std::move(gpus)},     {"renderer_version", info.renderer_version},
         {"slots", info.slots}};
+    if (info.bench_mrays_per_s > 0)
+        body["bench"] = json::object{{"mrays_per_s", info.bench_mrays_per_s},
+                                     {"device", info.bench_device}};
     Reply r = http_.request(http::verb::post, "/api/v1/workers", json::serialize(body));
     throw_if_server_error(r, "registering");
     if (r.status != 200 && r.status != 201)
@@ -140,17 +143,21 @@ std::vector<std::string> GatewayApi::heartbeat(const std::string& worker_id,
 }
 
 Reply GatewayApi::upload_result(const std::string& lease_id,
-                                const std::filesystem::path& exr_zst,
-                                double render_seconds, const std::string& device,
-                                const std::string& worker_id) {
+                                const std::filesystem::path& exr_zst, const ResultMeta& m) {
     http::fields h;
     h.set(http::field::content_type, "image/x-exr");
     h.set(http::field::content_encoding, "zstd");
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.3f", render_seconds);
-    h.set("X-Farm-Render-Seconds", seconds);
-    if (!device.empty()) h.set("X-Farm-Device", device);
-    if (!worker_id.empty()) h.set("X-Farm-Worker", worker_id);
+    auto number = [&](const char* name, double v, const char* fmt) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, fmt, v);
+        h.set(name, buf);
+    };
+    number("X-Farm-Render-Seconds", m.render_seconds, "%.3f");
+    if (m.trace_seconds > 0) number("X-Farm-Trace-Seconds", m.trace_seconds, "%.4f");
+    if (m.rays > 0) number("X-Farm-Rays", m.rays, "%.0f");
+    if (m.fetched_bytes > 0) number("X-Farm-Fetched-Bytes", m.fetched_bytes, "%.0f");
+    if (!m.device.empty()) h.set("X-Farm-Device", m.device);
+    if (!m.worker_id.empty()) h.set("X-Farm-Worker", m.worker_id);
     return http_.send_file(http::verb::put, "/api/v1/leases/" + lease_id + "/result",
                            exr_zst, h);
 }

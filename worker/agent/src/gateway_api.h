@@ -51,6 +51,16 @@ struct LeaseReport {
     double progress = 0;
 };
 
+// What travels with a result besides the image: the scheduler learns from it and the
+// gateway bills it.
+struct ResultMeta {
+    double render_seconds = 0;  // the renderer process, start to end (billed)
+    double trace_seconds = 0;   // of which tracing (from farm-render's summary)
+    double rays = 0;
+    double fetched_bytes = 0;  // snapshot bytes fetched for this lease
+    std::string device, worker_id;
+};
+
 class GatewayApi {
   public:
     GatewayApi(GatewayAddress address, const std::atomic<bool>* abort)
@@ -64,8 +74,7 @@ class GatewayApi {
                                        const std::vector<LeaseReport>& leases);
     // The raw reply: the caller decides what 409 and 4xx mean for a stored result.
     Reply upload_result(const std::string& lease_id, const std::filesystem::path& exr_zst,
-                        double render_seconds, const std::string& device,
-                        const std::string& worker_id);
+                        const ResultMeta& meta);
     Reply report_failure(const std::string& lease_id, const std::string& reason,
                          bool retryable);
 

@@ -18,6 +18,8 @@ struct WorkerInfo {
     std::uint64_t memory_bytes = 0;
     std::vector<GpuInfo> gpus;
     int slots = 1;
+    double bench_mrays_per_s = 0;  // speed score from farm-render --benchmark; 0 = none
+    std::string bench_device;
 };
 
 int cpu_core_count();

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
     app.add_option("--renderer", renderer,
                    "farm-render binary (default: beside farm-worker)");
     app.add_flag("--once", o.once, "handle one lease, deliver its result, exit");
+    app.add_option("--speed-score", o.speed_score,
+                   "Mrays/s to report instead of running farm-render --benchmark at start")
+        ->check(CLI::Range(0.0, 1e7));
     // Knobs for tests and operators who know why; not in --help.
     app.add_option("--lease-wait-s", o.lease_wait_s, "")
         ->group("")

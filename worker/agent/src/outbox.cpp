@@ -122,6 +122,14 @@ Outbox::Outbox(fs::path dir, GatewayAddress gateway, double retry_max_s)
             e.lease_id = std::string(o.at("lease_id").as_string());
             e.is_result = o.at("kind").as_string() == "result";
             e.render_seconds = o.at("render_seconds").to_number<double>();
+            // Entries written before these fields existed deliver without them.
+            auto opt = [&](const char* k) {
+                const json::value* v = o.if_contains(k);
+                return v && v->is_number() ? v->to_number<double>() : 0.0;
+            };
+            e.trace_seconds = opt("trace_seconds");
+            e.rays = opt("rays");
+            e.fetched_bytes = opt("fetched_bytes");
             e.device = std::string(o.at("device").as_string());
             e.worker_id = std::string(o.at("worker_id").as_string());
             e.reason = std::string(o.at("reason").as_string());
@@ -143,6 +151,9 @@ void Outbox::write_meta(const OutboxEntry& e) {
     json::object o{{"lease_id", e.lease_id},
                    {"kind", e.is_result ? "result" : "failure"},
                    {"render_seconds", e.render_seconds},
+                   {"trace_seconds", e.trace_seconds},
+                   {"rays", e.rays},
+                   {"fetched_bytes", e.fetched_bytes},
                    {"device", e.device},
                    {"worker_id", e.worker_id},
                    {"reason", e.reason},
@@ -227,7 +238,9 @@ void Outbox::abort() {
 
 Outbox::Outcome Outbox::deliver(GatewayApi& api, const OutboxEntry& e) {
     Reply r = e.is_result ? api.upload_result(e.lease_id, payload(e.lease_id),
-                                              e.render_seconds, e.device, e.worker_id)
+                                              ResultMeta{e.render_seconds, e.trace_seconds,
+                                                         e.rays, e.fetched_bytes, e.device,
+                                                         e.worker_id})
                           : api.report_failure(e.lease_id, e.reason, e.retryable);
     const char* what = e.is_result ? "result" : "failure report";
     if (r.status >= 200 && r.status < 300) {

@@ -21,7 +21,7 @@ namespace farm::worker {
 struct OutboxEntry {
     std::string lease_id;
     bool is_result = true;  // else a failure report
-    double render_seconds = 0;
+    double render_seconds = 0, trace_seconds = 0, rays = 0, fetched_bytes = 0;
     std::string device, worker_id;
     std::string reason;  // failure reports
     bool retryable = true;

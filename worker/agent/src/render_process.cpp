@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -201,6 +203,35 @@ std::string device_from_summary(const std::string& text) {
     std::size_t colon = on == std::string::npos ? on : text.find(": ", on);
     if (colon == std::string::npos) return {};
     return text.substr(on + 4, colon - on - 4);
+}
+
+RenderSummary parse_summary(const std::string& text) {
+    RenderSummary r;
+    r.device = device_from_summary(text);
+    const std::size_t line = text.rfind("farm-render: frame ");
+    if (line == std::string::npos) return r;
+    const std::size_t on = text.find(" on ", line);
+    const std::size_t colon = on == std::string::npos ? on : text.find(": ", on);
+    if (colon == std::string::npos) return r;
+    double render = 0, setup = 0, load = 0;
+    unsigned long long rays = 0;
+    if (std::sscanf(text.c_str() + colon + 2, "%lf s render, %lf s setup, %lf s load, %llu rays",
+                    &render, &setup, &load, &rays) == 4) {
+        r.trace_seconds = render;
+        r.rays = static_cast<double>(rays);
+    }
+    return r;
+}
+
+double benchmark_score(const std::string& text, std::string* device) {
+    const std::size_t line = text.rfind("farm-render: benchmark on ");
+    if (line == std::string::npos) return 0;
+    const std::size_t colon = text.find(": ", line + 26);
+    const std::size_t m = text.find(" Mrays/s", line);
+    if (colon == std::string::npos || m == std::string::npos) return 0;
+    if (device) *device = text.substr(line + 26, colon - line - 26);
+    const std::size_t comma = text.rfind(", ", m);
+    return comma == std::string::npos || comma < line ? 0 : std::atof(text.c_str() + comma + 2);
 }
 
 }  // namespace farm::worker

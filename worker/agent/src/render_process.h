@@ -70,5 +70,13 @@ std::string file_tail(const std::filesystem::path& file, std::size_t max_bytes =
 
 // The device from farm-render's summary line ("... on cpu (embree, 8 threads): ...").
 std::string device_from_summary(const std::string& stdout_text);
+// The render's own figures from the same line: tracing seconds and rays (0 when absent).
+struct RenderSummary {
+    std::string device;
+    double trace_seconds = 0, rays = 0;
+};
+RenderSummary parse_summary(const std::string& stdout_text);
+// The score from `farm-render --benchmark`'s line ("... 3.67 Mrays/s"); 0 when absent.
+double benchmark_score(const std::string& stdout_text, std::string* device);
 
 }  // namespace farm::worker

@@ -45,13 +45,14 @@ void Agent::Impl::report_failure(const Lease& lease, const std::string& reason,
 }
 
 fs::path Agent::Impl::fetch_snapshot(GatewayApi& api, const Lease& lease,
-                                     const ActiveLease& active) {
+                                     const ActiveLease& active, double* fetched_bytes) {
     Backoff backoff(0.5, 4);
     for (int attempt = 1;; ++attempt) {
         try {
             FetchStats st;
             auto start = std::chrono::steady_clock::now();
             fs::path dir = cache_.ensure(api.http(), lease.tenant, lease.snapshot, &st);
+            *fetched_bytes += static_cast<double>(st.bytes_received);
             if (st.materialized) {
                 double s = std::chrono::duration<double>(
                                std::chrono::steady_clock::now() - start)
@@ -105,8 +106,9 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease,
         return;
     }
     fs::path project;
+    double fetched = 0;
     try {
-        project = fetch_snapshot(api, lease, *active);
+        project = fetch_snapshot(api, lease, *active, &fetched);
     } catch (const Aborted&) {
         report_failure(lease, "worker stopping before the render started", true);
         return;
@@ -180,7 +182,11 @@ void Agent::Impl::run_task(GatewayApi& api, const Lease& lease,
     OutboxEntry entry;
     entry.lease_id = lease.lease_id;
     entry.render_seconds = child->seconds();
-    entry.device = device_from_summary(file_tail(task_dir / "render.out", 4000));
+    const RenderSummary summary = parse_summary(file_tail(task_dir / "render.out", 4000));
+    entry.device = summary.device;
+    entry.trace_seconds = summary.trace_seconds;
+    entry.rays = summary.rays;
+    entry.fetched_bytes = fetched;
     entry.worker_id = worker_id;
     try {
         outbox_.add_result(entry, output);  // queued before the lease leaves active_

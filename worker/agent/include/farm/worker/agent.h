@@ -24,6 +24,9 @@ struct AgentOptions {
     int lease_wait_s = 20;            // long-poll length
     double retry_max_s = 15;          // backoff cap while the gateway is unreachable
     double shutdown_grace_s = 10;     // time to deliver queued results when stopping
+    // Speed score (Mrays/s) reported at registration; 0: measure it at start with
+    // `farm-render --benchmark` on the render device.
+    double speed_score = 0;
 };
 
 class Agent {
