@@ -32,15 +32,22 @@ std::string str(const json::object& o, const char* key) {
     return json::serialize(it->value());
 }
 
+// Yuan with as many decimals as small bills need (CPU core-hours cost fen, not yuan).
+std::string yuan(double v) {
+    char b[48];
+    std::snprintf(b, sizeof b, v < 10 ? "¥%.4f" : "¥%.2f", v);
+    return b;
+}
+
 void print_plan_row(const char* label, const json::object& p, double now) {
-    std::printf("  %-22s ¥%10.2f  (¥%.2f - ¥%.2f)   done %s (in %s)%s\n", label, num(p, "cost_yuan"),
-                num(p, "cost_low_yuan"), num(p, "cost_high_yuan"),
+    std::printf("  %-22s %10s  (%s - %s)   done %s (in %s)%s\n", label, yuan(num(p, "cost_yuan")).c_str(),
+                yuan(num(p, "cost_low_yuan")).c_str(), yuan(num(p, "cost_high_yuan")).c_str(),
                 china_time(num(p, "finish_unix")).c_str(),
                 human_duration(std::max(0.0, num(p, "finish_unix") - now)).c_str(),
                 p.at("feasible").as_bool() ? "" : "   misses the deadline");
     if (num(p, "voucher_yuan") > 0 || num(p, "staging_yuan") > 0)
-        std::printf("  %-22s vouchers save ¥%.2f, staging costs ¥%.2f\n", "", num(p, "voucher_yuan"),
-                    num(p, "staging_yuan"));
+        std::printf("  %-22s vouchers save %s, staging costs %s\n", "", yuan(num(p, "voucher_yuan")).c_str(),
+                    yuan(num(p, "staging_yuan")).c_str());
 }
 
 void print_quote(const json::object& q) {
@@ -57,10 +64,10 @@ void print_quote(const json::object& q) {
     for (const auto& [site, p] : q.at("sites").as_object())
         print_plan_row(("only " + std::string(site)).c_str(), p.as_object(), now);
     if (auto b = q.find("budget_yuan"); b != q.end())
-        std::printf("  budget ¥%.2f: %s\n", num(q, "budget_yuan"),
+        std::printf("  budget %s: %s\n", yuan(num(q, "budget_yuan")).c_str(),
                     q.at("within_budget").as_bool() ? "enough for the cheapest plan"
                                                     : "NOT enough for the cheapest plan");
-    std::printf("  probes cost ¥%.4f\n", num(q, "probe_cost_yuan"));
+    std::printf("  probes cost %s\n", yuan(num(q, "probe_cost_yuan")).c_str());
 }
 
 void admin_commands(CLI::App& app, GatewayOptions& g, const char* noun, const char* route) {

@@ -106,8 +106,12 @@ push_json=$("$bin/cli/farm" push "$work/demo" --project demo --cache "$work/cach
 echo "   $push_json"
 
 echo "== farm quote demo --frames $frames --res $res --spp $spp --tiles $tiles --deadline $deadline"
+quote_json=$("$bin/cli/farm" quote demo --frames "$frames" --res "$res" --spp "$spp" --tiles "$tiles" \
+    --deadline "$deadline" --json)
+# Priced again (the probes are done now, so at once) for people to read.
 "$bin/cli/farm" quote demo --frames "$frames" --res "$res" --spp "$spp" --tiles "$tiles" \
     --deadline "$deadline" | sed 's/^/   /'
+quoted=$(echo "$quote_json" | sed -E 's/.*"cheapest":\{"feasible":[a-z]+,"cost_yuan":([0-9.eE+-]+).*/\1/')
 
 echo "== farm submit demo (same spec)"
 job=$("$bin/cli/farm" submit demo --frames "$frames" --res "$res" --spp "$spp" --tiles "$tiles" \
@@ -120,6 +124,8 @@ end=$(date +%s.%N)
 
 echo "== summary"
 "$bin/cli/farm" report "$job"
+billed=$(curl -s "$FARM_GATEWAY/api/v1/jobs/$job" | sed -E 's/.*"cost_yuan":([0-9.eE+-]+).*/\1/')
+awk -v q="$quoted" -v b="$billed" 'BEGIN { if (q > 0) printf "   quoted ¥%.4f (cheapest plan), billed ¥%.4f: %.2fx the quote\n", q, b, b / q }'
 echo "   why the cost-first scheduler sent tasks where it did (tasks per reason):"
 "$bin/cli/farm" status "$job" --tasks | grep "why:" | sed -E 's/ *why: //; s/; deadline slack.*//; s/ at [0-9.]+ yuan/ at .. yuan/' \
     | sort | uniq -c | sort -rn | head -5 | sed 's/^/   /' 
