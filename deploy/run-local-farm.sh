@@ -124,7 +124,8 @@ end=$(date +%s.%N)
 
 echo "== summary"
 "$bin/cli/farm" report "$job"
-billed=$(curl -s "$FARM_GATEWAY/api/v1/jobs/$job" | sed -E 's/.*"cost_yuan":([0-9.eE+-]+).*/\1/')
+billed=$("$bin/cli/farm" status "$job" --json | \
+    sed -E 's/.*"cost_yuan":([0-9.eE+-]+),"voucher_yuan":[0-9.eE+-]+,"transfer_yuan":[0-9.eE+-]+,"cost_by_site".*/\1/')
 awk -v q="$quoted" -v b="$billed" 'BEGIN { if (q > 0) printf "   quoted ¥%.4f (cheapest plan), billed ¥%.4f: %.2fx the quote\n", q, b, b / q }'
 echo "   why the cost-first scheduler sent tasks where it did (tasks per reason):"
 "$bin/cli/farm" status "$job" --tasks | grep "why:" | sed -E 's/ *why: //; s/; deadline slack.*//; s/ at [0-9.]+ yuan/ at .. yuan/' \
