@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
     app.add_option("--z", opt.z, "demand planned at mean + z sigma")->capture_default_str();
     app.add_option("--availability", opt.availability, "share of future capacity counted on")
         ->capture_default_str();
+    app.add_option("--tail-scale", opt.tail_scale, "tail = this x the heaviest task seen")
+        ->capture_default_str();
+    app.add_option("--staging-payback", opt.staging_payback, "a new site must save this x its staging")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     if (spec.frames < spec.jobs * 100) {
         std::fprintf(stderr, "farm-sim: --frames must be at least 100 per job\n");
@@ -106,6 +110,17 @@ int main(int argc, char** argv) {
     else if (!no_lp)
         std::printf("LP lower bound: not solved\n");
     if (!bound.note.empty()) std::printf("  LP: %s\n", bound.note.c_str());
+    {
+        // Every job must reach at least one site: the cheapest link per job is a floor.
+        double floor = 0;
+        for (const auto& j : trace.jobs) {
+            double best = 1e300;
+            for (const auto& [name, s] : trace.config.sites)
+                best = std::min(best, j.snapshot_bytes / 1e9 * s.link.yuan_per_gb);
+            floor += best;
+        }
+        std::printf("  staging floor (each job once, at its cheapest link): %s yuan\n", yuan(floor).c_str());
+    }
     if (bound.solved)
         std::printf("  LP: %d variables, %d constraints, solved by GLPK simplex in %.1f s\n",
                     bound.variables, bound.constraints, bound.seconds);

@@ -80,8 +80,8 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
             return a->info.submitted < b->info.submitted;
         });
         for (JobState* j : probing) {
-            const bool here = I.staging_bytes(w.info.site, j->info) <= 0 ||
-                              I.home_site(j->info, now) == w.info.site;
+            const std::string home = j->home.empty() ? I.home_site(j->info, now) : j->home;
+            const bool here = I.staging_bytes(w.info.site, j->info) <= 0 || home == w.info.site;
             if (here && take(j->info.id, true))
                 return decide(*j, true, "probe: a reduced-resolution sample render to "
                                         "estimate the job's time and cost");

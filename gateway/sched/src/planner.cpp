@@ -89,7 +89,7 @@ double Scheduler::Impl::planning_deadline(const JobState& j, double now) const {
 }
 
 double Scheduler::Impl::tail_factor(const JobState& j) const {
-    return std::clamp(1.5 * estimate(j.info.workload).heaviest_ratio(), 1.5, 6.0);
+    return std::clamp(opt.tail_scale * estimate(j.info.workload).heaviest_ratio(), 1.5, 6.0);
 }
 
 void Scheduler::Impl::unplace(Plan& p, const JobPlan& jp) const {
@@ -388,7 +388,7 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             PlaceRequest r2 = r;
             r2.excluded.insert(site);
             JobPlan alt = place(p, j, r2, now, voucher_left, true);
-            if (alt.on_time && alt.cost < jp.cost + 0.5 * stage) {
+            if (alt.on_time && alt.cost < jp.cost + (opt.staging_payback - 1) * stage) {
                 r = r2;
                 jp = std::move(alt);
             } else {
@@ -502,6 +502,26 @@ void Scheduler::Impl::replan(double now) {
             if (nb < na) a = std::move(b);
             break;
         }
+    }
+    // A probing job is not planned yet, but its probes should run where it will: place
+    // it tentatively (prior estimate) on what is left and remember its busiest site.
+    for (auto& [id, j] : jobs) {
+        if (!probing(j, now) || j.info.tasks_queued <= 0) continue;
+        auto vl = va;
+        PlaceRequest r;
+        r.demand = j.info.tasks_queued;
+        r.deadline = planning_deadline(j, now);
+        r.tail = tail_factor(j);
+        JobPlan jp = place(a, j, r, now, vl, true);
+        unplace(a, jp);
+        std::map<std::string, double> by_site;
+        for (const Piece& pc : jp.pieces) by_site[a.pools[pc.pool].site] += pc.tasks;
+        double most = 0;
+        for (const auto& [site, n] : by_site)
+            if (n > most) {
+                most = n;
+                j.home = site;
+            }
     }
     plan = std::move(a);
     for (const auto& [id, jp] : plan.jobs)

@@ -31,6 +31,7 @@ struct JobState {
     double running_cost = 0;  // expected cost of the tasks now rendering
     bool budget_reported = false;
     Outlook outlook;
+    std::string home;  // while probing: the site a tentative plan uses most
 };
 
 // A pool as one plan sees it: the enabled workers of one class at one site.

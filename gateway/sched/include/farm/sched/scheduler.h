@@ -122,6 +122,8 @@ struct Options {
     double max_slot_s = 3600;        // plan slots are at most this long (within 2 days)
     double availability = 0.95;      // share of a pool's future capacity the plan counts on
     double reserve = 0.1;            // of the time left to a deadline, kept in reserve
+    double tail_scale = 1.5;         // the tail is this x the heaviest task seen (x mean)
+    double staging_payback = 1.5;    // a new site must save this x its staging cost
 };
 
 class Scheduler {
