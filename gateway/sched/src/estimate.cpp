@@ -44,28 +44,26 @@ double WorkloadEstimate::mrays_per_sample(int max_depth) const {
     return kPriorRaysPerBounce * std::max(1, max_depth) / 1e6;
 }
 
-double WorkloadEstimate::factor(const std::string& gpu_class) const {
+double WorkloadEstimate::class_mean(const std::string& gpu_class, double ClassModel::*sum,
+                                    double fallback) const {
+    // The class's own mean when it has one, else the mean over every class seen.
     auto it = classes_.find(gpu_class);
-    if (it != classes_.end() && it->second.n > 0) return it->second.factor_sum / it->second.n;
-    double sum = 0;
+    if (it != classes_.end() && it->second.n > 0) return it->second.*sum / it->second.n;
+    double total = 0;
     int n = 0;
     for (const auto& [_, c] : classes_) {
-        sum += c.factor_sum;
+        total += c.*sum;
         n += c.n;
     }
-    return n ? sum / n : 1.0;
+    return n ? total / n : fallback;
+}
+
+double WorkloadEstimate::factor(const std::string& gpu_class) const {
+    return class_mean(gpu_class, &ClassModel::factor_sum, 1.0);
 }
 
 double WorkloadEstimate::overhead(const std::string& gpu_class) const {
-    auto it = classes_.find(gpu_class);
-    if (it != classes_.end() && it->second.n > 0) return it->second.overhead_sum / it->second.n;
-    double sum = 0;
-    int n = 0;
-    for (const auto& [_, c] : classes_) {
-        sum += c.overhead_sum;
-        n += c.n;
-    }
-    return n ? sum / n : kPriorOverhead;
+    return class_mean(gpu_class, &ClassModel::overhead_sum, kPriorOverhead);
 }
 
 double WorkloadEstimate::task_seconds(double pixel_samples, int max_depth,

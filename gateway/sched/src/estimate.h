@@ -37,6 +37,7 @@ class WorkloadEstimate {
         int n = 0;
     };
     double mrays_per_sample(int max_depth) const;
+    double class_mean(const std::string& gpu_class, double ClassModel::*sum, double fallback) const;
     double factor(const std::string& gpu_class) const;
     double overhead(const std::string& gpu_class) const;
 

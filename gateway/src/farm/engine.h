@@ -147,6 +147,7 @@ class Engine {
     void rebuild_scheduler();
     void set_job_staging(const std::string& job);
     bool after_change();  // replans when due, pauses jobs over budget; true: plan changed
+    void hand_over_running(const char* column, const std::string& value, const std::string& reason);
     double sched_now() const;
     // job creation helpers (jobs.cpp)
     struct NewJob {

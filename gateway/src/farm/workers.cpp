@@ -309,45 +309,58 @@ void Engine::notify_waiters() {
     for (auto& w : waiters_) w->timer->cancel();
 }
 
+namespace {
+
+// drain -> draining, disable -> disabled, enable -> enabled; anything else is a 404.
+std::string admin_state(const std::string& verb) {
+    if (verb == "drain") return "draining";
+    if (verb == "disable") return "disabled";
+    if (verb == "enable") return "enabled";
+    throw ApiError(bhttp::status::not_found, "no action " + verb);
+}
+
+sched::Admin admin_enum(const std::string& state) {
+    return state == "draining" ? sched::Admin::draining
+           : state == "disabled" ? sched::Admin::disabled
+                                 : sched::Admin::enabled;
+}
+
+}  // namespace
+
+void Engine::hand_over_running(const char* column, const std::string& value,
+                               const std::string& reason) {
+    // Disabling hands what is rendering to other workers now; the next heartbeat of the
+    // old worker is told to drop those leases. No attempt is counted: not the task's
+    // fault. Finished work is never touched.
+    std::vector<std::int64_t> running;
+    auto ts = db_.query(std::string("SELECT id FROM tasks WHERE ") + column +
+                            " = ?1 AND state IN ('leased','rendering','uploading')", {value});
+    while (ts.step()) running.push_back(ts.i64(0));
+    for (auto t : running) requeue_or_fail(t, reason, true, false, false);
+}
+
 json::object Engine::admin_worker(const std::string& worker, const std::string& verb) {
-    if (verb != "drain" && verb != "disable" && verb != "enable")
-        throw ApiError(bhttp::status::not_found, "no action " + verb);
-    bool wake = false;
+    const std::string admin = admin_state(verb);
     {
         std::lock_guard lock(mutex_);
         auto ws = db_.query("SELECT site FROM workers WHERE id = ?1", {worker});
         if (!ws.step()) throw ApiError(bhttp::status::not_found, "no worker " + worker);
         const std::string site = ws.text(0);
-        const std::string admin = verb == "drain" ? "draining" : verb == "disable" ? "disabled" : "enabled";
         EngineTx tx(*this);
         db_.run("UPDATE workers SET admin = ?2 WHERE id = ?1", {worker, admin});
         sync_worker(worker);
-        // Disabling hands what the worker is rendering to others now; its next heartbeat
-        // is told to drop those leases. Finished work is never touched.
-        std::vector<std::int64_t> running;
-        if (verb == "disable") {
-            auto ts = db_.query("SELECT id FROM tasks WHERE worker_id = ?1 AND state IN "
-                                "('leased','rendering','uploading')", {worker});
-            while (ts.step()) running.push_back(ts.i64(0));
-            for (auto t : running) requeue_or_fail(t, "worker disabled by the operator", true, false, false);
-        }
+        if (verb == "disable") hand_over_running("worker_id", worker, "worker disabled by the operator");
         emit("*", std::nullopt, json::object{{"type", "worker"}, {"worker", worker},
                                              {"site", site}, {"state", admin}});
-        wake = after_change() || !running.empty() || verb == "enable";
+        sched_.replan(now_unix());
         tx.commit();
     }
-    if (wake) notify_waiters();
-    std::lock_guard lock(mutex_);
-    auto ws = db_.query("SELECT admin FROM workers WHERE id = ?1", {worker});
-    ws.step();
-    return json::object{{"id", worker}, {"admin", ws.text(0)}};
+    notify_waiters();
+    return json::object{{"id", worker}, {"admin", admin}};
 }
 
 json::object Engine::admin_site(const std::string& site, const std::string& verb) {
-    if (verb != "drain" && verb != "disable" && verb != "enable")
-        throw ApiError(bhttp::status::not_found, "no action " + verb);
-    bool wake = false;
-    const std::string admin = verb == "drain" ? "draining" : verb == "disable" ? "disabled" : "enabled";
+    const std::string admin = admin_state(verb);
     {
         std::lock_guard lock(mutex_);
         const bool known = sched_.config().site(site) ||
@@ -357,22 +370,13 @@ json::object Engine::admin_site(const std::string& site, const std::string& verb
         if (admin == "enabled") db_.run("DELETE FROM site_admin WHERE site = ?1", {site});
         else db_.run("INSERT INTO site_admin VALUES (?1, ?2) ON CONFLICT(site) DO UPDATE SET admin = ?2",
                      {site, admin});
-        sched_.set_site_admin(site, admin == "draining"   ? sched::Admin::draining
-                                    : admin == "disabled" ? sched::Admin::disabled
-                                                          : sched::Admin::enabled);
-        std::vector<std::int64_t> running;
-        if (verb == "disable") {
-            auto ts = db_.query("SELECT id FROM tasks WHERE site = ?1 AND state IN "
-                                "('leased','rendering','uploading')", {site});
-            while (ts.step()) running.push_back(ts.i64(0));
-            for (auto t : running) requeue_or_fail(t, "site disabled by the operator", true, false, false);
-        }
+        sched_.set_site_admin(site, admin_enum(admin));
+        if (verb == "disable") hand_over_running("site", site, "site disabled by the operator");
         emit("*", std::nullopt, json::object{{"type", "site"}, {"site", site}, {"state", admin}});
         sched_.replan(now_unix());
-        wake = true;
         tx.commit();
     }
-    if (wake) notify_waiters();
+    notify_waiters();
     return json::object{{"name", site}, {"admin", admin}};
 }
 
