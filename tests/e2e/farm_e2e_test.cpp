@@ -174,6 +174,14 @@ TEST_CASE("kill -9 of the gateway mid-job: nothing finished is lost or written t
     }
     boost::json::array frames = farm.get("/api/v1/jobs/" + job + "/frames").as_array();
     CHECK(frames.size() == 8);
+    // The preview movie is made after the job is done (ffmpeg writes a temp name, then
+    // renames): give it its moment before looking for leftovers.
+    auto temp_files = [&] {
+        int n = 0;
+        for (const auto& e : fs::directory_iterator(output)) n += e.path().filename().string()[0] == '.';
+        return n;
+    };
+    for (int i = 0; i < 150 && temp_files() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (const auto& e : fs::directory_iterator(output)) {
         INFO(e.path());
         CHECK(e.path().filename().string()[0] != '.');  // no temp file left behind
