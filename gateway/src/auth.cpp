@@ -45,9 +45,12 @@ TokenTable TokenTable::parse(std::string_view text, std::string_view source) {
         }
         if (const auto* o = value.if_object()) {
             const auto* role = o->if_contains("role");
-            if (!role || !role->is_string() || role->as_string() != "worker")
-                throw std::runtime_error(where + ": a token object must be {\"role\": \"worker\"}");
-            table.tenants_.emplace(token, std::string(kWorkerRole));
+            if (!role || !role->is_string() ||
+                (role->as_string() != "worker" && role->as_string() != "operator"))
+                throw std::runtime_error(where + ": a token object must be {\"role\": \"worker\"} "
+                                                 "or {\"role\": \"operator\"}");
+            table.tenants_.emplace(token, std::string(role->as_string() == "worker" ? kWorkerRole
+                                                                                     : kOperatorRole));
             continue;
         }
         if (!value.is_string()) {

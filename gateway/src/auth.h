@@ -15,6 +15,9 @@ inline constexpr std::string_view kOpenTenant = "default";
 // name, so it can never collide with one. The router then takes the tenant from the
 // request's X-Farm-Tenant header (docs/farm-protocol.md, Auth and tenants).
 inline constexpr std::string_view kWorkerRole = "@worker";
+// {"role": "operator"}: the pool operator's routes (sites file reload, drain, disable,
+// enable of sites and workers). Also not a tenant name.
+inline constexpr std::string_view kOperatorRole = "@operator";
 
 class TokenTable {
   public:

@@ -80,6 +80,20 @@ Admission Router::admit(const Request& header) const {
                                    "this route needs a token with the worker role");
             return verdict;
         }
+        // Operator routes need the operator role once tokens are in use: a studio must not
+        // drain another's sites or rewrite prices; and an operator token is only that.
+        const bool op_route = FarmApi::is_operator_route(header.method(), target);
+        const bool op = verdict.tenant == kOperatorRole;
+        if (!open() && op_route && !op) {
+            verdict.reject = error(header, http::status::forbidden,
+                                   "this route needs a token with the operator role");
+            return verdict;
+        }
+        if (!open() && op && !op_route && header.method() != http::verb::get) {
+            verdict.reject = error(header, http::status::forbidden,
+                                   "an operator token may only read and run operator routes");
+            return verdict;
+        }
         // A worker (or anyone, when open) fetches a job's chunks as the job's tenant.
         if (worker || open()) {
             const std::string named(header["X-Farm-Tenant"]);

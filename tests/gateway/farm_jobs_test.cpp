@@ -125,3 +125,30 @@ TEST_CASE("with tokens worker routes need the worker role and workers name the t
     CHECK(studio.post("/api/v1/workers/" + id + "/lease?wait_s=0").result_int() == 403);
     CHECK(TestClient(gateway.port(), "bad").get("/api/v1/jobs").result_int() == 401);
 }
+
+TEST_CASE("with tokens operator routes need the operator role", "[gateway][farm]") {
+    TempDir tmp;
+    GatewayOptions o;
+    o.data_dir = tmp.path() / "data";
+    o.tokens_file = tmp.path() / "tokens.json";
+    std::ofstream(o.tokens_file)
+        << R"({"s": "studio", "w": {"role": "worker"}, "op": {"role": "operator"}})";
+    GatewayProcess gateway(o);
+    TestClient worker(gateway.port(), "w");
+    auto res = worker.post("/api/v1/workers", R"({"site": "west-a", "cpu_cores": 4})");
+    REQUIRE(res.result_int() == 201);
+    const std::string id(json_body(res).as_object().at("worker_id").as_string());
+    TestClient studio(gateway.port(), "s"), op(gateway.port(), "op");
+    // A studio cannot drain the farm's workers or sites; a worker cannot either.
+    CHECK(studio.post("/api/v1/workers/" + id + "/drain").result_int() == 403);
+    CHECK(studio.post("/api/v1/sites/west-a/disable").result_int() == 403);
+    CHECK(worker.post("/api/v1/sites/west-a/disable").result_int() == 403);
+    CHECK(studio.post("/api/v1/sites/reload").result_int() == 403);
+    // The operator can, and can read the lists, but cannot act as a studio or a worker.
+    CHECK(op.post("/api/v1/workers/" + id + "/drain").result_int() == 200);
+    CHECK(op.post("/api/v1/sites/west-a/enable").result_int() == 200);
+    CHECK(op.get("/api/v1/workers").result_int() == 200);
+    CHECK(op.get("/api/v1/sites").result_int() == 200);
+    CHECK(op.post("/api/v1/jobs", R"({"project": "shot"})").result_int() == 403);
+    CHECK(op.post("/api/v1/workers/" + id + "/lease?wait_s=0").result_int() == 403);
+}

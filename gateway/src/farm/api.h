@@ -25,6 +25,9 @@ class FarmApi {
     static std::size_t body_limit(bhttp::verb method, std::string_view target);
     // Routes only workers call (register, lease, heartbeat, results, failures).
     static bool is_worker_route(bhttp::verb method, std::string_view target);
+    // Routes only pool operators call: sites reload, drain/disable/enable of sites and
+    // workers.
+    static bool is_operator_route(bhttp::verb method, std::string_view target);
     // True for the one route answered later (the lease long-poll).
     static bool is_async(bhttp::verb method, std::string_view target);
 

@@ -134,6 +134,15 @@ bool FarmApi::is_worker_route(bhttp::verb m, std::string_view target) {
     return p.size() == 3 && (p[2] == "lease" || p[2] == "heartbeat");
 }
 
+bool FarmApi::is_operator_route(bhttp::verb m, std::string_view target) {
+    if (m != bhttp::verb::post) return false;
+    const auto p = route_parts(target);
+    if (p.size() == 2 && p[0] == "sites") return p[1] == "reload";
+    if (p.size() == 3 && (p[0] == "sites" || p[0] == "workers"))
+        return p[2] == "drain" || p[2] == "disable" || p[2] == "enable";
+    return false;
+}
+
 bool FarmApi::is_async(bhttp::verb m, std::string_view target) {
     const auto p = route_parts(target);
     return m == bhttp::verb::post && p.size() == 3 && p[0] == "workers" && p[2] == "lease";
