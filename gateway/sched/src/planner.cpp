@@ -97,7 +97,7 @@ void Scheduler::Impl::unplace(Plan& p, const JobPlan& jp) const {
 }
 
 JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
-                               std::map<std::string, double>& voucher_left, bool commit) const {
+                               std::map<std::string, double>& voucher_left) const {
     JobPlan jp;
     jp.demand = r.demand;
     const int slots = p.slots();
@@ -161,7 +161,7 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
         }
         pc.cost = gross - pc.discount;
         pc.end = end;
-        if (commit) p.used[c.pool][c.slot] += ws;
+        p.used[c.pool][c.slot] += ws;
         conc[c.slot] += ws;
         left -= pc.tasks;
         jp.cost += pc.cost;
@@ -313,14 +313,14 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         r.demand = demand;
         r.deadline = it.dl;
         r.tail = tail_factor(j);
-        JobPlan jp = place(p, j, r, now, voucher_left, true);
+        JobPlan jp = place(p, j, r, now, voucher_left);
         // Too tight for the full margin: give up safety a step at a time before giving
         // up on cost: first the z-sigma demand, then the reserve, then the tail.
         if (!jp.on_time) {
             unplace(p, jp);
             voucher_left = vouchers_before;
             r.demand = n;
-            jp = place(p, j, r, now, voucher_left, true);
+            jp = place(p, j, r, now, voucher_left);
         }
         const double hard = (j.info.deadline ? *j.info.deadline
                                              : j.info.submitted + opt.default_deadline_s) -
@@ -329,13 +329,13 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             unplace(p, jp);
             voucher_left = vouchers_before;
             r.deadline = hard;
-            jp = place(p, j, r, now, voucher_left, true);
+            jp = place(p, j, r, now, voucher_left);
         }
         if (!jp.on_time) {
             unplace(p, jp);
             voucher_left = vouchers_before;
             r.tail = 1.0;
-            jp = place(p, j, r, now, voucher_left, true);
+            jp = place(p, j, r, now, voucher_left);
         }
         if (!jp.on_time) {
             unplace(p, jp);
@@ -357,14 +357,14 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             }
             unplace(p, jp);
             voucher_left = vouchers_before;
-            JobPlan alt = place(p, j, r2, now, voucher_left, true);
+            JobPlan alt = place(p, j, r2, now, voucher_left);
             if (alt.on_time && alt.cost < jp.cost) {
                 jp = std::move(alt);
                 r = r2;
             } else {
                 unplace(p, alt);
                 voucher_left = vouchers_before;
-                jp = place(p, j, r, now, voucher_left, true);
+                jp = place(p, j, r, now, voucher_left);
                 break;
             }
         }
@@ -387,14 +387,14 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             voucher_left = vouchers_before;
             PlaceRequest r2 = r;
             r2.excluded.insert(site);
-            JobPlan alt = place(p, j, r2, now, voucher_left, true);
+            JobPlan alt = place(p, j, r2, now, voucher_left);
             if (alt.on_time && alt.cost < jp.cost + (opt.staging_payback - 1) * stage) {
                 r = r2;
                 jp = std::move(alt);
             } else {
                 unplace(p, alt);
                 voucher_left = vouchers_before;
-                jp = place(p, j, r, now, voucher_left, true);
+                jp = place(p, j, r, now, voucher_left);
             }
         }
         p.jobs[j.info.id] = std::move(jp);
@@ -410,7 +410,7 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         PlaceRequest r;
         r.mode = PlaceRequest::Mode::fastest;
         r.demand = n * (1 + opt.z * estimate(j->info.workload).uncertainty(n));
-        JobPlan jp = place(p, *j, r, now, voucher_left, true);
+        JobPlan jp = place(p, *j, r, now, voucher_left);
         jp.on_time = false;
         p.jobs[j->info.id] = std::move(jp);
     }
@@ -512,7 +512,7 @@ void Scheduler::Impl::replan(double now) {
         r.demand = j.info.tasks_queued;
         r.deadline = planning_deadline(j, now);
         r.tail = tail_factor(j);
-        JobPlan jp = place(a, j, r, now, vl, true);
+        JobPlan jp = place(a, j, r, now, vl);
         unplace(a, jp);
         std::map<std::string, double> by_site;
         for (const Piece& pc : jp.pieces) by_site[a.pools[pc.pool].site] += pc.tasks;

@@ -71,13 +71,13 @@ Quote Scheduler::quote(const QuoteSpec& spec, double now) {
         r.deadline = deadline;
         r.tail = tail;
         r.only_site = only_site;
-        JobPlan jp = I.place(p, j, r, now, vl, true);
+        JobPlan jp = I.place(p, j, r, now, vl);
         *on_time = jp.on_time && deadline > now;
         if (!*on_time) {
             I.unplace(p, jp);
             vl = vleft;
             r.mode = PlaceRequest::Mode::fastest;
-            jp = I.place(p, j, r, now, vl, true);
+            jp = I.place(p, j, r, now, vl);
         }
         return std::make_pair(jp, p);
     };
@@ -102,7 +102,7 @@ Quote Scheduler::quote(const QuoteSpec& spec, double now) {
         PlaceRequest r;
         r.mode = PlaceRequest::Mode::fastest;
         r.demand = spec.tasks;
-        JobPlan jp = I.place(p, j, r, now, vl, true);
+        JobPlan jp = I.place(p, j, r, now, vl);
         q.fastest = to_quote(jp, p, jp.left <= 1e-6 && (!spec.deadline || jp.finish <= *spec.deadline));
         q.earliest_finish = jp.finish;
         const double f_lo = std::max(0.05, 1 - kZ90 * q.uncertainty), f_hi = 1 + kZ90 * q.uncertainty;

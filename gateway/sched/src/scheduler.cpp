@@ -16,6 +16,12 @@ const char* admin_name(Admin a) {
     return "?";
 }
 
+Admin admin_from_name(const std::string& name) {
+    if (name == "draining") return Admin::draining;
+    if (name == "disabled") return Admin::disabled;
+    return Admin::enabled;
+}
+
 Scheduler::Scheduler(Options options) : impl_(std::make_unique<Impl>()) {
     impl_->opt = options;
     impl_->vouchers.set_config(impl_->config);
@@ -208,7 +214,8 @@ void Scheduler::task_started(const std::string& worker, const std::string& job, 
 
 namespace {
 
-// Ends the first task of `job` on the worker; returns its expected cost share.
+// Ends the first task of `job` on the worker, taking its expected cost out of the job's
+// running cost; false when the worker had no such task.
 bool end_task(Scheduler::Impl& I, const std::string& worker, const std::string& job, double now) {
     auto w = I.workers.find(worker);
     auto j = I.jobs.find(job);

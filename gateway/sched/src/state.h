@@ -98,10 +98,10 @@ struct Scheduler::Impl {
     bool dirty = true;
     Stats stats;
 
-    // planner.cpp
+    // planner.cpp. place() books the cells it uses in `p`; unplace() gives them back.
     void replan(double now);
     JobPlan place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
-                  std::map<std::string, double>& voucher_left, bool commit) const;
+                  std::map<std::string, double>& voucher_left) const;
     void unplace(Plan& p, const JobPlan& jp) const;
     std::vector<double> slot_edges(double now, double horizon) const;
     void build_pools(Plan& p, double now) const;

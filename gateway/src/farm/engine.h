@@ -145,7 +145,8 @@ class Engine {
     void sync_job(const std::string& job);
     void sync_worker(const std::string& worker);
     void rebuild_scheduler();
-    void set_job_staging(const std::string& job);
+    // What each site lacks of the job's snapshot (one site when `only_site` is given).
+    void set_job_staging(const std::string& job, const std::string& only_site = {});
     bool after_change();  // replans when due, pauses jobs over budget; true: plan changed
     void hand_over_running(const char* column, const std::string& value, const std::string& reason);
     double sched_now() const;

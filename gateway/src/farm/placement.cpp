@@ -12,12 +12,6 @@ namespace farm::gateway {
 
 namespace {
 
-sched::Admin admin_of(const std::string& s) {
-    if (s == "draining") return sched::Admin::draining;
-    if (s == "disabled") return sched::Admin::disabled;
-    return sched::Admin::enabled;
-}
-
 std::int64_t interval_ns(const std::filesystem::file_time_type& t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -77,14 +71,18 @@ void Engine::check_sites_file() {
     }
 }
 
-void Engine::set_job_staging(const std::string& job) {
+void Engine::set_job_staging(const std::string& job, const std::string& only_site) {
     auto st = db_.query("SELECT tenant, project, snapshot FROM jobs WHERE id = ?1", {job});
     if (!st.step()) return;
     const std::string tenant = st.text(0), project = st.text(1), snapshot = st.text(2);
     std::set<std::string> sites;
-    for (const auto& [name, s] : sched_.config().sites) sites.insert(name);
-    auto ws = db_.query("SELECT DISTINCT site FROM workers");
-    while (ws.step()) sites.insert(ws.text(0));
+    if (!only_site.empty()) {
+        sites.insert(only_site);
+    } else {
+        for (const auto& [name, s] : sched_.config().sites) sites.insert(name);
+        auto ws = db_.query("SELECT DISTINCT site FROM workers");
+        while (ws.step()) sites.insert(ws.text(0));
+    }
     // A site holding an earlier snapshot of the project lacks only the chunks that
     // changed since (content-defined chunks: an edit moves a chunk or two).
     transfer::TenantStore& ts = store_.tenant(tenant);
@@ -98,6 +96,7 @@ void Engine::set_job_staging(const std::string& job) {
         return out;
     };
     const auto mine = chunks_of(snapshot);
+    std::map<std::string, std::map<std::string, std::uint64_t>> seen;
     std::uint64_t total = 0;
     for (const auto& [id, size] : mine) total += size;
     for (const auto& site : sites) {
@@ -112,7 +111,10 @@ void Engine::set_job_staging(const std::string& job) {
                               "j.project = ?3 ORDER BY s.unix DESC LIMIT 1",
                               {site, tenant, project});
         if (prev.step()) {
-            const auto theirs = chunks_of(prev.text(0));
+            // Sites often hold the same earlier snapshot: read each manifest once.
+            auto it = seen.find(prev.text(0));
+            if (it == seen.end()) it = seen.emplace(prev.text(0), chunks_of(prev.text(0))).first;
+            const auto& theirs = it->second;
             missing = 0;
             for (const auto& [id, size] : mine)
                 if (!theirs.count(id)) missing += size;
@@ -179,7 +181,7 @@ void Engine::sync_worker(const std::string& worker) {
     w.cpu_cores = static_cast<int>(st.i64(3));
     w.score = st.real(4);
     sched_.upsert_worker(w);
-    sched_.set_worker_admin(worker, admin_of(st.text(6)));
+    sched_.set_worker_admin(worker, sched::admin_from_name(st.text(6)));
 }
 
 void Engine::rebuild_scheduler() {
@@ -187,7 +189,7 @@ void Engine::rebuild_scheduler() {
     std::error_code ec;
     if (!options_.sites_file.empty()) sites_mtime_ = std::filesystem::last_write_time(options_.sites_file, ec);
     auto sa = db_.query("SELECT site, admin FROM site_admin");
-    while (sa.step()) sched_.set_site_admin(sa.text(0), admin_of(sa.text(1)));
+    while (sa.step()) sched_.set_site_admin(sa.text(0), sched::admin_from_name(sa.text(1)));
     std::vector<std::string> workers, jobs;
     auto ws = db_.query("SELECT id FROM workers WHERE state != 'lost'");
     while (ws.step()) workers.push_back(ws.text(0));

@@ -97,6 +97,10 @@ json::object Engine::register_worker(const json::value& body) {
     const std::int64_t seq = db_.scalar("SELECT coalesce(max(seq), 0) + 1 FROM workers").value_or(1);
     char id[32];
     std::snprintf(id, sizeof id, "w-%06lld", static_cast<long long>(seq));
+    // Sites of the sites file and sites with workers already have their staging set;
+    // only a site seen for the first time needs it, and only for that site.
+    const bool new_site = !cfg.site(site) &&
+                          !db_.scalar("SELECT 1 FROM workers WHERE site = ?1 LIMIT 1", {site});
     db_.run("INSERT INTO workers (id, seq, name, site, cpu_cores, memory_bytes, gpus, "
             "renderer_version, slots, state, last_seen, gpu_class, score) VALUES "
             "(?1,?2,?3,?4,?5,?6,?7,?8,?9,'active',?10,?11,?12)",
@@ -104,11 +108,12 @@ json::object Engine::register_worker(const json::value& body) {
              json::serialize(gpus), str(*o, "renderer_version"), num(*o, "slots", 1), now_unix(),
              gpu_class, score});
     sync_worker(id);
-    // Snapshots already staged elsewhere are still missing at a new site.
-    std::vector<std::string> live;
-    auto js = db_.query("SELECT id FROM jobs WHERE state IN ('queued','running','paused')");
-    while (js.step()) live.push_back(js.text(0));
-    for (const auto& j : live) set_job_staging(j);
+    if (new_site) {
+        std::vector<std::string> live;
+        auto js = db_.query("SELECT id FROM jobs WHERE state IN ('queued','running','paused')");
+        while (js.step()) live.push_back(js.text(0));
+        for (const auto& j : live) set_job_staging(j, site);
+    }
     // A site no sites file priced still shows up in reports (at zero cost).
     db_.run("INSERT OR IGNORE INTO sites VALUES (?1, 0, 0)", {site});
     emit("*", std::nullopt, json::object{{"type", "worker"}, {"worker", id}, {"site", site},
@@ -319,12 +324,6 @@ std::string admin_state(const std::string& verb) {
     throw ApiError(bhttp::status::not_found, "no action " + verb);
 }
 
-sched::Admin admin_enum(const std::string& state) {
-    return state == "draining" ? sched::Admin::draining
-           : state == "disabled" ? sched::Admin::disabled
-                                 : sched::Admin::enabled;
-}
-
 }  // namespace
 
 void Engine::hand_over_running(const char* column, const std::string& value,
@@ -370,7 +369,7 @@ json::object Engine::admin_site(const std::string& site, const std::string& verb
         if (admin == "enabled") db_.run("DELETE FROM site_admin WHERE site = ?1", {site});
         else db_.run("INSERT INTO site_admin VALUES (?1, ?2) ON CONFLICT(site) DO UPDATE SET admin = ?2",
                      {site, admin});
-        sched_.set_site_admin(site, admin_enum(admin));
+        sched_.set_site_admin(site, sched::admin_from_name(admin));
         if (verb == "disable") hand_over_running("site", site, "site disabled by the operator");
         emit("*", std::nullopt, json::object{{"type", "site"}, {"site", site}, {"state", admin}});
         sched_.replan(now_unix());

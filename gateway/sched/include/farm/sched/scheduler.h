@@ -21,6 +21,8 @@ namespace farm::sched {
 
 enum class Admin { enabled, draining, disabled };
 const char* admin_name(Admin a);
+// "draining", "disabled"; anything else is enabled.
+Admin admin_from_name(const std::string& name);
 
 struct WorkerInfo {
     std::string id, site;
