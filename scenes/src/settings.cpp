@@ -23,6 +23,10 @@ void validate(const RenderSettings& s, const std::string& where) {
     if (s.max_depth < 1 || s.max_depth > kMaxDepth)
         fail("max_depth " + std::to_string(s.max_depth) + " is outside 1.." +
              std::to_string(kMaxDepth));
+    if (!(s.clamp_indirect >= 0 && s.clamp_indirect <= 1e6))
+        fail("clamp_indirect must be in 0..1e6 (0 = off)");
+    if (!(s.filter_glossy >= 0 && s.filter_glossy <= 100))
+        fail("filter_glossy must be in 0..100 (0 = off)");
     if (!(s.fps > 0 && s.fps <= 1000)) fail("fps must be in (0, 1000]");
     if (s.frame_end < s.frame_start) fail("frame range ends before it starts");
     if (s.frame_start < -1000000 || s.frame_end > 1000000) fail("frame range is absurd");
@@ -67,6 +71,9 @@ RenderSettings load_settings(const fs::path& file) {
         };
         get_int("spp", s.spp, kMaxSpp);
         get_int("max_depth", s.max_depth, kMaxDepth);
+        if (j.contains("clamp_indirect"))
+            s.clamp_indirect = j.at("clamp_indirect").get<double>();
+        if (j.contains("filter_glossy")) s.filter_glossy = j.at("filter_glossy").get<double>();
         if (j.contains("camera")) s.camera = j.at("camera").get<std::string>();
         if (j.contains("output")) s.output = j.at("output").get<std::string>();
     } catch (const SceneError& e) {

@@ -3,8 +3,9 @@
 # Cycles (CPU) importing the same glTF at the same resolution, samples and bounces, with
 # denoising and adaptive sampling off. Prints a table and one machine-readable line.
 #
-#   tests/bench/render_bench.sh [BUILD_DIR] [SPP] [WxH] [FRAME] [DEPTH]
-# Defaults: build-render 16 1280x720 60 6. Cycles' max bounces = DEPTH - 1 (its direct
+#   tests/bench/render_bench.sh [BUILD_DIR] [SPP] [WxH] [FRAME] [DEPTH] [CLAMP] [FILTER]
+# Defaults: build-render 16 1280x720 60 6 10 1. CLAMP and FILTER are the firefly controls
+# (clamp of indirect light, glossy filter), passed to both renderers; 0 0 = unbiased. Cycles' max bounces = DEPTH - 1 (its direct
 # lighting is not a bounce; farm-render's depth 1 is direct lighting only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,6 +14,8 @@ spp=${2:-16}
 res=${3:-1280x720}
 frame=${4:-60}
 depth=${5:-6}
+clamp=${6:-10}
+filter=${7:-1}
 w=${res%x*}
 h=${res#*x}
 exe=$build/worker/farm-render
@@ -24,7 +27,7 @@ out=$(mktemp -d /tmp/farm-render-bench.XXXXXX)
 # CPU seconds (user + system) as well as wall time: on a shared machine the wall time
 # depends on the neighbours, the CPU time much less.
 ours=$(/usr/bin/time -f "CPU_SECONDS %U %S" -o "$out/farm.time" "$exe" "$demo" --frame "$frame" \
-       --res "$res" --spp "$spp" --depth "$depth" --device cpu -q -o "$out/farm.exr" --png "$out/farm.png")
+       --res "$res" --spp "$spp" --depth "$depth" --clamp-indirect "$clamp" --filter-glossy "$filter" --device cpu -q -o "$out/farm.exr" --png "$out/farm.png")
 f_cpu=$(awk '/CPU_SECONDS/{print $2 + $3}' "$out/farm.time")
 echo "$ours" >&2
 f_render=$(sed -n 's/.*: \([0-9.]*\) s render.*/\1/p' <<<"$ours")
@@ -38,7 +41,7 @@ c_cpu=NA
 if command -v blender >/dev/null; then
     line=$(/usr/bin/time -f "CPU_SECONDS %U %S" -o "$out/cycles.time" blender -b --factory-startup --python "$root/tests/bench/render_cycles.py" -- \
            "$demo/demo.gltf" "$frame" "$fps" "$w" "$h" "$spp" "$((depth - 1))" \
-           "$out/cycles.png" 2>&1 | grep CYCLES_RESULT || true)
+           "$out/cycles.png" "$clamp" "$filter" 2>&1 | grep CYCLES_RESULT || true)
     echo "$line" >&2
     c_render=$(sed -n 's/.*render_s=\([0-9.]*\).*/\1/p' <<<"$line")
     [ -n "$c_render" ] || c_render=NA
@@ -58,4 +61,4 @@ printf '%-28s %10.2f %12s %10s %12s\n' "farm-render cpu (+setup)" "$f_total" "$f
 printf '%-28s %10s %12s %10s %12s\n' "cycles cpu (render op)" "$c_render" "$c_cpu" "n/a" "n/a"
 printf 'farm-render: %s Mrays per CPU-second, %s Mrays/s on %s idle cores\n' "$f_mrays_cpu" "$f_mrays_idle" "$(nproc)"
 printf 'cycles / farm-render: wall-time ratio %s, CPU-time ratio %s (> 1 means farm-render is faster)\n' "$ratio" "$cpu_ratio"
-echo "RESULT render_bench res=$res spp=$spp depth=$depth frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render farm_cpu_s=$f_cpu cycles_process_cpu_s=$c_cpu ratio=$ratio cpu_ratio=$cpu_ratio farm_mrays_per_cpu_s=$f_mrays_cpu cores=$(nproc) images=$out"
+echo "RESULT render_bench res=$res spp=$spp depth=$depth clamp=$clamp filter=$filter frame=$frame farm_s=$f_total farm_render_s=$f_render farm_mrays=$f_mrays cycles_s=$c_render farm_cpu_s=$f_cpu cycles_process_cpu_s=$c_cpu ratio=$ratio cpu_ratio=$cpu_ratio farm_mrays_per_cpu_s=$f_mrays_cpu cores=$(nproc) images=$out"

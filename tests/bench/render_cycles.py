@@ -1,5 +1,5 @@
 # Blender (Cycles) half of tests/bench/render_bench.sh. Run as:
-#   blender -b --factory-startup --python render_cycles.py -- SCENE.gltf FRAME FPS W H SPP BOUNCES OUT.png
+#   blender -b --factory-startup --python render_cycles.py -- SCENE.gltf FRAME FPS W H SPP BOUNCES OUT.png [CLAMP_INDIRECT FILTER_GLOSSY]
 # Debian's Blender glTF add-on needs numpy, which is not installed here, so this script
 # builds the scene itself from the same .gltf/.bin (plain struct reads): meshes shared
 # between objects (so Cycles instances them like we do), Principled materials with the
@@ -17,7 +17,10 @@ import bpy
 from mathutils import Matrix, Quaternion, Vector
 
 args = sys.argv[sys.argv.index("--") + 1:]
-path, frame, fps, width, height, spp, bounces, out = args
+path, frame, fps, width, height, spp, bounces, out = args[:8]
+# farm-render's firefly controls mean the same as Cycles' (defaults 10 and 1 in both).
+clamp_indirect = float(args[8]) if len(args) > 8 else 10.0
+filter_glossy = float(args[9]) if len(args) > 9 else 1.0
 frame, fps, width, height, spp, bounces = int(frame), float(fps), int(width), int(height), int(spp), int(bounces)
 t_frame = frame / fps
 base = os.path.dirname(os.path.abspath(path))
@@ -240,7 +243,9 @@ for attr in ("diffuse_bounces", "glossy_bounces", "transmission_bounces", "volum
     setattr(sc.cycles, attr, bounces)
 sc.cycles.caustics_reflective = True
 sc.cycles.caustics_refractive = True
-sc.cycles.blur_glossy = 0.0
+sc.cycles.sample_clamp_direct = 0.0
+sc.cycles.sample_clamp_indirect = clamp_indirect
+sc.cycles.blur_glossy = filter_glossy
 sc.render.resolution_x = width
 sc.render.resolution_y = height
 sc.render.resolution_percentage = 100

@@ -146,12 +146,13 @@ TEST_CASE(
     const ArrayTextures tex{arrays.data()};
     double sum_cpu = 0, sum_gpu = 0;
     unsigned long long rays_cpu = 0, rays_gpu = 0;
+    const PathOptions path{3, 10.0f, 1.0f};
     for (int y = 0; y < 27; ++y)
         for (int x = 0; x < 48; ++x) {
             const PixelResult a =
-                render_pixel(view, embree, oiio, rs.camera, 40, x, y, 16, 3, rays_cpu);
+                render_pixel(view, embree, oiio, rs.camera, 40, x, y, 16, path, rays_cpu);
             const PixelResult b =
-                render_pixel(view, bvh, tex, rs.camera, 40, x, y, 16, 3, rays_gpu);
+                render_pixel(view, bvh, tex, rs.camera, 40, x, y, 16, path, rays_gpu);
             sum_cpu += luminance(a.color);
             sum_gpu += luminance(b.color);
         }

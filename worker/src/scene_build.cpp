@@ -59,6 +59,10 @@ void validate_options(const RenderOptions& o) {
     if (o.max_depth < 1 || o.max_depth > scene::kMaxDepth)
         fail("max depth " + std::to_string(o.max_depth) + " is outside 1.." +
              std::to_string(scene::kMaxDepth));
+    if (!(o.clamp_indirect >= 0 && o.clamp_indirect <= 1e6f))
+        fail("clamp_indirect must be in 0..1e6 (0 = off)");
+    if (!(o.filter_glossy >= 0 && o.filter_glossy <= 100))
+        fail("filter_glossy must be in 0..100 (0 = off)");
     if (!std::isfinite(o.time)) fail("time is not finite");
     const Region& r = o.region;
     if (!(r.x0 == 0 && r.y0 == 0 && r.x1 == 0 && r.y1 == 0) &&
@@ -137,10 +141,45 @@ RenderScene::RenderScene(const scene::Scene& scene, const RenderOptions& options
         weight.push_back(std::isfinite(w) ? w : 0.0f);
         total += weight.back();
     }
+    // Power alone starves small lights: the sun's and the sky's "power" grow with the scene
+    // radius, so a spot that lights half the shot was picked once in thousands of samples
+    // and showed as bright speckles. Half the probability goes by power, half evenly to
+    // each light source (all triangles of one emissive instance are one source, split
+    // among themselves by power).
+    std::vector<float> source_power;  // per light: total power of its source
+    std::vector<int> source_of(lights.size());
+    std::vector<int> instance_source;
+    int sources = 0;
+    for (std::size_t i = 0; i < lights.size(); ++i) {
+        const auto& l = lights[i];
+        int src = -1;
+        if (l.type == LightType::triangle) {
+            if (l.instance >= static_cast<int>(instance_source.size()))
+                instance_source.resize(l.instance + 1, -1);
+            if (instance_source[l.instance] < 0) instance_source[l.instance] = sources++;
+            src = instance_source[l.instance];
+        } else {
+            src = sources++;
+        }
+        source_of[i] = src;
+    }
+    source_power.assign(sources, 0.0f);
+    std::vector<int> source_size(sources, 0);
+    for (std::size_t i = 0; i < lights.size(); ++i) {
+        source_power[source_of[i]] += weight[i];
+        ++source_size[source_of[i]];
+    }
     light_cdf.assign(1, 0.0f);
-    float run = 0;
-    for (float w : weight) light_cdf.push_back(total > 0 ? (run += w) / total : 0.0f);
-    if (total > 0) light_cdf.back() = 1.0f;
+    if (total > 0) {
+        double run = 0;
+        for (std::size_t i = 0; i < lights.size(); ++i) {
+            const float sp = source_power[source_of[i]];
+            const double even = sp > 0 ? weight[i] / sp : 1.0 / source_size[source_of[i]];
+            run += 0.5 * weight[i] / total + 0.5 * even / sources;
+            light_cdf.push_back(static_cast<float>(run));
+        }
+        light_cdf.back() = 1.0f;
+    }
 }
 
 void RenderScene::build_instances(const scene::Scene& scene,

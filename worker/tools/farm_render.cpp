@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     CLI::App app{"farm-render: path-trace one frame or tile of a glTF project to EXR"};
     std::string project, output, png, tile, res, camera, device = "auto";
     int frame = 1, spp = 0, depth = 0;
+    double clamp_indirect = -1, filter_glossy = -1;
     bool quiet = false;
     bool benchmark = false;
     app.add_option("project", project,
@@ -61,6 +62,12 @@ int main(int argc, char** argv) {
     app.add_option("--spp", spp, "samples per pixel (overrides the project)");
     app.add_option("--res", res, "resolution WxH (overrides the project)");
     app.add_option("--depth", depth, "max path depth (overrides the project)");
+    app.add_option("--clamp-indirect", clamp_indirect,
+                   "largest r+g+b of one sample's indirect light, 0 = off (overrides the "
+                   "project; default 10)");
+    app.add_option("--filter-glossy", filter_glossy,
+                   "widen sharp gloss after blurry bounces, 0 = off (overrides the project; "
+                   "default 1)");
     app.add_option("--camera", camera,
                    "camera or camera-node name (overrides the project)");
     app.add_option("--device", device, "auto, cpu or cuda")
@@ -92,6 +99,8 @@ int main(int argc, char** argv) {
         farm::scene::RenderSettings s = farm::scene::resolve_project(project);
         if (spp) s.spp = spp;
         if (depth) s.max_depth = depth;
+        if (clamp_indirect != -1) s.clamp_indirect = clamp_indirect;
+        if (filter_glossy != -1) s.filter_glossy = filter_glossy;
         if (!camera.empty()) s.camera = camera;
         if (!res.empty()) {
             const auto wh = parse_ints(res, 'x', 2, "--res");
@@ -112,6 +121,8 @@ int main(int argc, char** argv) {
         o.height = s.height;
         o.spp = s.spp;
         o.max_depth = s.max_depth;
+        o.clamp_indirect = static_cast<float>(s.clamp_indirect);
+        o.filter_glossy = static_cast<float>(s.filter_glossy);
         o.frame = frame;
         o.time = s.time_of(frame);
         o.camera = s.camera;

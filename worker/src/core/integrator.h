@@ -18,6 +18,24 @@ struct PixelResult {
     float depth;
 };
 
+// Path-space controls, as production renderers have them (Cycles' "Clamp Indirect" and
+// "Filter Glossy", with the same defaults). Both trade a little bias for far fewer
+// fireflies: caustic paths such as diffuse -> sharp gloss -> sun are rare and very bright,
+// and at studio sample counts they show as isolated white pixels, not as light.
+struct PathOptions {
+    int max_depth = 8;
+    // Largest r+g+b one sample's indirect light (two or more bounces) may add; 0 = off.
+    float clamp_indirect = 10.0f;
+    // After a blurry bounce, sharper lobes are widened (GGX alpha raised to
+    // sqrt(1 - min_pdf / filter_glossy) / 2, Cycles' rule); 0 = off.
+    float filter_glossy = 1.0f;
+};
+
+FARM_HD FARM_INLINE V3 clamp_sum(V3 c, float limit) {
+    const float sum = fabsf(c.x) + fabsf(c.y) + fabsf(c.z);
+    return limit > 0 && sum > limit ? c * (limit / sum) : c;
+}
+
 struct Shading {
     BsdfParams bsdf;
     V3 n;         // shading normal after normal mapping
@@ -104,12 +122,13 @@ FARM_HD FARM_INLINE V3 offset_origin(V3 p, V3 ng, V3 dir) {
 // scattering lobe, and chooses the texture filter width.
 template <class Tracer, class Tex>
 FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& tex,
-                               Ray ray, float pixel_spread, Sampler& rng, int max_depth,
-                               unsigned long long& rays) {
+                               Ray ray, float pixel_spread, Sampler& rng,
+                               const PathOptions& po, unsigned long long& rays) {
     float cone_width = 0.0f, cone_spread = pixel_spread;
     PixelResult out{V3(0.0f), 0.0f, V3(0.0f), V3(0.0f), 0.0f};
     V3 L(0.0f), beta(1.0f);
     float prev_pdf = 0.0f;
+    float min_pdf = 3e38f;      // smallest BSDF pdf along the path, for filter_glossy
     bool prev_specular = true;  // camera rays and delta lobes get no MIS weight
     for (int depth = 0;; ++depth) {
         Hit h;
@@ -122,14 +141,20 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
                     w = power_heuristic(
                         prev_pdf,
                         light_select_pdf(s, s.environment_light) * env_pdf(s.env, ray.d));
-                L += beta * le * w;
+                L += depth >= 2 ? clamp_sum(beta * le * w, po.clamp_indirect)
+                                : beta * le * w;
             }
             break;
         }
         const Surface sf = surface_at(s, h, ray.d);
         cone_width += cone_spread * h.t;
         const float footprint = cone_width / fmaxf(fabsf(dot(ray.d, sf.ng)), 0.25f);
-        const Shading sh = shade(s, tex, sf, footprint);
+        Shading sh = shade(s, tex, sf, footprint);
+        if (po.filter_glossy > 0 && min_pdf < 3e38f) {
+            const float blur_pdf = min_pdf / po.filter_glossy;
+            if (blur_pdf < 1.0f)
+                sh.bsdf.alpha = fmaxf(sh.bsdf.alpha, 0.5f * sqrtf(1.0f - blur_pdf));
+        }
         if (depth == 0) {
             out.alpha = 1.0f;
             out.albedo = sh.bsdf.base;
@@ -145,9 +170,10 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
                                  fmaxf(cos_l * sf.area, 1e-20f);
                 w = power_heuristic(prev_pdf, lp);
             }
-            L += beta * sh.emission * w;
+            L += depth >= 2 ? clamp_sum(beta * sh.emission * w, po.clamp_indirect)
+                            : beta * sh.emission * w;
         }
-        if (depth >= max_depth) break;
+        if (depth >= po.max_depth) break;
 
         const Frame frame = Frame::from(sh.n);
         const V3 wo = frame.to_local(-ray.d);
@@ -171,7 +197,8 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
                     if (!tr.occluded(Ray{o, ls.wi, tmax})) {
                         const float lpdf = psel * ls.pdf;
                         const float w = ls.delta ? 1.0f : power_heuristic(lpdf, bpdf);
-                        L += beta * fc * le * (w / lpdf);
+                        const V3 c = beta * fc * le * (w / lpdf);
+                        L += depth >= 1 ? clamp_sum(c, po.clamp_indirect) : c;
                     }
                 }
             }
@@ -186,6 +213,7 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
         beta *= weight;
         cone_spread += sh.bsdf.alpha;  // rough lobes blur what follows
         prev_pdf = pdf;
+        min_pdf = fminf(min_pdf, pdf);
         prev_specular = false;
         if (depth >= 2) {  // Russian roulette, unbiased: survivors are re-weighted
             const float q = clampf(1.0f - max_comp(beta), 0.0f, 0.95f);
@@ -202,7 +230,8 @@ FARM_HD PixelResult trace_path(const SceneView& s, const Tracer& tr, const Tex& 
 template <class Tracer, class Tex>
 FARM_HD PixelResult render_pixel(const SceneView& s, const Tracer& tr, const Tex& tex,
                                  const CameraView& cam, unsigned frame, int x, int y,
-                                 int spp, int max_depth, unsigned long long& rays) {
+                                 int spp, const PathOptions& po,
+                                 unsigned long long& rays) {
     PixelResult acc{V3(0.0f), 0.0f, V3(0.0f), V3(0.0f), 0.0f};
     float depth_hits = 0;
     const float pixel_spread = 2.0f * cam.tan_half_fov_y / cam.height;
@@ -211,7 +240,7 @@ FARM_HD PixelResult render_pixel(const SceneView& s, const Tracer& tr, const Tex
                     static_cast<unsigned>(i));
         const float jx = rng.next(), jy = rng.next();
         const PixelResult r = trace_path(s, tr, tex, cam.generate(x, y, jx, jy),
-                                         pixel_spread, rng, max_depth, rays);
+                                         pixel_spread, rng, po, rays);
         // A NaN or infinite sample would poison the pixel; drop it instead.
         if (fabsf(r.color.x) + fabsf(r.color.y) + fabsf(r.color.z) <= 3e38f)
             acc.color += r.color;

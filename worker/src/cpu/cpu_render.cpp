@@ -28,6 +28,7 @@ Image render_cpu(const RenderScene& scene, const RenderOptions& options,
     constexpr int kBlock = 16;
     const int bx = (region.width() + kBlock - 1) / kBlock,
               by = (region.height() + kBlock - 1) / kBlock;
+    const PathOptions path{options.max_depth, options.clamp_indirect, options.filter_glossy};
     std::atomic<std::uint64_t> rays{0};
     std::atomic<int> done{0};
     std::mutex progress_mutex;
@@ -46,7 +47,7 @@ Image render_cpu(const RenderScene& scene, const RenderOptions& options,
                                 img, x, y,
                                 render_pixel(view, tracer, textures, scene.camera,
                                              static_cast<unsigned>(options.frame), x, y,
-                                             options.spp, options.max_depth, local));
+                                             options.spp, path, local));
                     const int n = ++done;
                     if (options.progress) {
                         std::lock_guard<std::mutex> lock(progress_mutex);

@@ -59,14 +59,14 @@ struct Outputs {
 
 __global__ void render_kernel(SceneView s, BvhView bvh, ArrayTextures tex, CameraView cam,
                               Region region, int row0, int row1, unsigned frame, int spp,
-                              int max_depth, Outputs out) {
+                              PathOptions path, Outputs out) {
     const int x = region.x0 + blockIdx.x * blockDim.x + threadIdx.x;
     const int y = row0 + blockIdx.y * blockDim.y + threadIdx.y;
     if (x >= region.x1 || y >= row1) return;
     unsigned long long rays = 0;
     const BvhTracer tracer{bvh};
     const PixelResult p =
-        render_pixel(s, tracer, tex, cam, frame, x, y, spp, max_depth, rays);
+        render_pixel(s, tracer, tex, cam, frame, x, y, spp, path, rays);
     const long i =
         static_cast<long>(y - region.y0) * (region.x1 - region.x0) + (x - region.x0);
     out.rgba[i * 4 + 0] = p.color.x;
@@ -149,7 +149,9 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options,
                         (row1 - row0 + block.y - 1) / block.y);
         render_kernel<<<grid, block>>>(s, bvh, tex, scene.camera, region, row0, row1,
                                        static_cast<unsigned>(options.frame), options.spp,
-                                       options.max_depth, out);
+                                       PathOptions{options.max_depth, options.clamp_indirect,
+                                                   options.filter_glossy},
+                                       out);
         CUDA_CHECK(cudaGetLastError());
         CUDA_CHECK(cudaDeviceSynchronize());
         if (options.progress)

@@ -2,6 +2,7 @@
 // {
 //   "scene": "shot.gltf", "frames": [1, 120], "fps": 24,
 //   "resolution": [1280, 720], "spp": 64, "max_depth": 8,
+//   "clamp_indirect": 10, "filter_glossy": 1,
 //   "camera": "", "output": "shot.####.exr"
 // }
 #pragma once
@@ -18,6 +19,10 @@ struct RenderSettings {
     int width = 640, height = 360;
     int spp = 16;
     int max_depth = 8;
+    // Firefly controls, Cycles' defaults: clamp of one sample's indirect light (r+g+b)
+    // and glossy filtering after blurry bounces; 0 = off.
+    double clamp_indirect = 10.0;
+    double filter_glossy = 1.0;
     std::string camera;  // empty = the scene's first camera
     std::string output = "frame.####.exr";
 

@@ -32,6 +32,9 @@ struct RenderOptions {
     int width = 640, height = 360;  // full-frame resolution
     int spp = 16;
     int max_depth = 8;   // scattering events per path; 1 = direct light only
+    // Firefly controls (see core/integrator.h PathOptions); 0 turns each off.
+    float clamp_indirect = 10.0f;
+    float filter_glossy = 1.0f;
     int frame = 1;       // seeds the sampler (with pixel and sample index)
     double time = 0;     // scene time in seconds (frame / fps)
     std::string camera;  // empty = first camera
