@@ -80,20 +80,23 @@ TEST_CASE("Lambertian plane under a directional light: albedo/pi * E * cos(theta
 
 TEST_CASE("tiny sample matches the stored reference render within an RMSE bound",
           "[render]") {
-    // Reference made with (default clamp_indirect 10, filter_glossy 1; the unbiased 0 0
-    // render was 0.0099 from the earlier, unclamped reference):
-    //   farm-render scenes/samples/tiny --frame 6 --res 80x60 --spp 64
-    //   -o tests/render/ref/tiny_f6_80x60_64spp.exr
+    // The reference is a converged render (1024 spp, defaults clamp_indirect 10,
+    // filter_glossy 1), so the bound measures noise plus bias, not bit identity (the
+    // determinism tests cover that). A 256-spp render sits 0.0095 from it; 0.015 leaves
+    // room for noise and still fails on a missing bounce (direct light only: 0.022,
+    // another frame: 0.13). Made with:
+    //   farm-render scenes/samples/tiny --frame 6 --res 80x60 --spp 1024
+    //   -o tests/render/ref/tiny_f6_80x60_1024spp.exr
     const render::Image ref =
-        render::read_exr(kRoot / "tests/render/ref/tiny_f6_80x60_64spp.exr");
+        render::read_exr(kRoot / "tests/render/ref/tiny_f6_80x60_1024spp.exr");
     REQUIRE(ref.width() == 80);
     const scene::Scene s = scene::load_gltf(kRoot / "scenes/samples/tiny/tiny.gltf");
-    render::RenderOptions o = small(80, 60, 64, 4);
+    render::RenderOptions o = small(80, 60, 256, 4);
     o.frame = 6;
     o.time = 6 / 24.0;
     o.camera = "main";
     const render::Image img = render::render(s, o);
-    const double bound = 0.01;
+    const double bound = 0.015;
     CHECK(rmse(img, ref) < bound);
     // The bound has teeth: another moment of the animation is far off.
     o.frame = 18;
