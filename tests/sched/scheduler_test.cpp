@@ -143,6 +143,69 @@ TEST_CASE("staging: a small job stays where its data is; a big one pays to move"
     }
 }
 
+TEST_CASE("staging: a site the plan falls back on after dropping one is checked too") {
+    // 3,000 one-minute tasks: 85 yuan at far-x, 87.5 at far-y, 100 at near (staged);
+    // 10 yuan to stage either far site. far-x saves 2.5 over far-y, less than half its
+    // staging: dropped, and its work falls to far-y, which saves 2.5 over near, not
+    // 1.5 x 10 either: the job stays at near.
+    MiniFarm f;
+    for (auto [name, price] : {std::pair{"far-x", 1.7}, std::pair{"far-y", 1.75}}) {
+        Site s = flat_site(name, price);
+        s.link.yuan_per_gb = 10;
+        f.add_site(s);
+        f.add_worker(std::string("w-") + name, name);
+    }
+    f.add_site(flat_site("near", 2));
+    f.add_worker("w-near", "near");
+    f.add_job("j", "t", 3000, 60, kT0 + 40 * 86400.0, 50, std::nullopt, 1e9);
+    f.sched.set_staging("near", "snap-j", 0);
+    f.sched.replan(f.now);
+    const auto o = f.sched.outlook("j");
+    CHECK(o.staging_yuan == 0);
+    CHECK(o.tasks_by_pool.count("near/cpu") == 1);
+    CHECK(o.tasks_by_pool.size() == 1);
+}
+
+TEST_CASE("staging: a plan does not hop to a slightly cheaper unstaged site") {
+    // 5,000 one-minute tasks, 1 GB snapshot at 10 yuan/GB everywhere but "near". The
+    // first plan stages far-a (83 + 10 yuan against 167 at near). Then far-b appears,
+    // 10 yuan cheaper in all: hopping saves less than the 1 + 1.5 x staging a site new
+    // to the plan must save (the plan wobbling between near-equal sites would stage
+    // whichever one a worker polls from first), so it stays; 33 yuan cheaper, it moves.
+    auto plan_with_b = [](double b_price, Options o) {
+        MiniFarm f(o);
+        Site a = flat_site("far-a", 1);
+        a.link.yuan_per_gb = 10;
+        f.add_site(a);
+        f.add_site(flat_site("near", 2));
+        f.add_worker("w-a", "far-a");
+        f.add_worker("w-near", "near");
+        f.add_job("j", "t", 5000, 60, kT0 + 40 * 86400.0, 50, std::nullopt, 1e9);
+        f.sched.set_staging("near", "snap-j", 0);
+        f.sched.replan(f.now);
+        REQUIRE(f.sched.outlook("j").tasks_by_pool.count("far-a/cpu") == 1);
+        Site b = flat_site("far-b", b_price);
+        b.link.yuan_per_gb = 10;
+        f.add_site(b);
+        f.add_worker("w-b", "far-b");
+        f.sched.replan(f.now + 60);
+        return f.sched.outlook("j").tasks_by_pool;
+    };
+    const double slightly = 1 - 10 * 60 / 5000.0, much = 1 - 33 * 60 / 5000.0;
+    auto kept = plan_with_b(slightly, MiniFarm::exact_options());
+    CHECK(kept.count("far-a/cpu") == 1);
+    CHECK(kept.count("far-b/cpu") == 0);
+    auto moved = plan_with_b(much, MiniFarm::exact_options());
+    CHECK(moved.count("far-a/cpu") == 0);
+    CHECK(moved.count("far-b/cpu") == 1);
+    // Without the rule (and on a first plan) the slightly cheaper site wins.
+    Options no_rule = MiniFarm::exact_options();
+    no_rule.staging_newcomer = 0;
+    auto hopped = plan_with_b(slightly, no_rule);
+    CHECK(hopped.count("far-a/cpu") == 0);
+    CHECK(hopped.count("far-b/cpu") == 1);
+}
+
 TEST_CASE("a voucher makes the dearer site the cheaper one for its tenant only") {
     SitesConfig c;
     c.vouchers.push_back({"v", "studio-a", "b", 50, 1000, kT0 - 86400, kT0 + 86400});

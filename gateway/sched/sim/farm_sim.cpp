@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--tail-scale", opt.tail_scale, "tail = this x the heaviest task seen")
         ->capture_default_str();
+    app.add_option("--staging-newcomer", opt.staging_newcomer,
+                   "extra payback for a site the job's last plan did not stage")
+        ->capture_default_str();
     app.add_option("--staging-payback", opt.staging_payback, "a new site must save this x its staging")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);

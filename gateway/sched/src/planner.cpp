@@ -371,24 +371,33 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         // Staging a site costs once; a plan that avoids it may be cheaper overall. Sites
         // the plan uses least go first. A new site must save half as much again as its
         // staging costs: plans move as estimates and capacity change, and a transfer
-        // bought for savings that later move elsewhere is money lost.
-        std::vector<std::pair<double, std::string>> by_use;
-        for (const std::string& site : jp.staged_sites) {
-            double tasks = 0;
-            for (const Piece& pc : jp.pieces)
-                if (p.pools[pc.pool].site == site) tasks += pc.tasks;
-            by_use.emplace_back(tasks, site);
-        }
-        std::sort(by_use.begin(), by_use.end());
-        for (const auto& [use, site] : by_use) {
+        // bought for savings that later move elsewhere is money lost. Dropping a site
+        // moves its tasks, possibly onto another new site: that one is checked too. A
+        // site the last plan did not mean to stage must save one staging more: plans
+        // remade every minute trade near-equal sites, and each would get staged.
+        std::set<std::string> checked;
+        for (;;) {
+            std::vector<std::pair<double, std::string>> by_use;
+            for (const std::string& site : jp.staged_sites) {
+                if (checked.count(site)) continue;
+                double tasks = 0;
+                for (const Piece& pc : jp.pieces)
+                    if (p.pools[pc.pool].site == site) tasks += pc.tasks;
+                by_use.emplace_back(tasks, site);
+            }
+            if (by_use.empty()) break;
+            const std::string site = std::min_element(by_use.begin(), by_use.end())->second;
+            checked.insert(site);
             const Site* s = config.site(site);
             const double stage = s ? staging_bytes(site, j.info) / 1e9 * s->link.yuan_per_gb : 0.0;
+            const double payback = opt.staging_payback +
+                                   (j.was_planned && !j.planned_sites.count(site) ? opt.staging_newcomer : 0.0);
             unplace(p, jp);
             voucher_left = vouchers_before;
             PlaceRequest r2 = r;
             r2.excluded.insert(site);
             JobPlan alt = place(p, j, r2, now, voucher_left);
-            if (alt.on_time && alt.cost < jp.cost + (opt.staging_payback - 1) * stage) {
+            if (alt.on_time && alt.cost < jp.cost + (payback - 1) * stage) {
                 r = r2;
                 jp = std::move(alt);
             } else {
@@ -529,6 +538,8 @@ void Scheduler::Impl::replan(double now) {
             if (pc.slot == 0) plan.now_alloc[plan.pools[pc.pool].key].emplace_back(id, pc.worker_s);
     for (auto& [id, j] : jobs) {
         auto it = plan.jobs.find(id);
+        j.was_planned = it != plan.jobs.end() && it->second.on_time;
+        j.planned_sites = j.was_planned ? it->second.staged_sites : std::set<std::string>{};
         fill_outlook(j, it == plan.jobs.end() ? nullptr : &it->second, now);
     }
     dirty = false;

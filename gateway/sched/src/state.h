@@ -32,6 +32,10 @@ struct JobState {
     bool budget_reported = false;
     Outlook outlook;
     std::string home;  // while probing: the site a tentative plan uses most
+    // Unstaged sites the last plan meant to stage for it: a plan that wobbles between
+    // near-equal sites would otherwise stage each one a worker happens to poll from.
+    std::set<std::string> planned_sites;
+    bool was_planned = false;
 };
 
 // A pool as one plan sees it: the enabled workers of one class at one site.

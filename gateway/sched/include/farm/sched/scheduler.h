@@ -126,6 +126,7 @@ struct Options {
     double reserve = 0.1;            // of the time left to a deadline, kept in reserve
     double tail_scale = 1.5;         // the tail is this x the heaviest task seen (x mean)
     double staging_payback = 1.5;    // a new site must save this x its staging cost
+    double staging_newcomer = 1.0;   // ... and this much more if the last plan did not stage it
 };
 
 class Scheduler {
