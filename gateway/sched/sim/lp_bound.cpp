@@ -5,6 +5,8 @@
 // subject to  sum_p,k x / tau[j,p] >= frames(j)         (all frames rendered)
 //             sum_j x[j,p,k] <= up worker-seconds(p, k)  (capacity, outages known)
 //             sum_p in s,k x / tau[j,p] <= frames(j) y[j,s]  (staging paid where used)
+//             per slot and per cell: the share of the site's (the cell's) capacity
+//             that j uses <= y[j,s]  (tighter forms of the same, valid for 0/1 y)
 //             d[v] <= pct * priced x of v's tenant at v's site in its window, d <= cap.
 // Slots are hours from Monday 00:00 China time, and every tariff window in the trace is
 // on the hour, so each slot has one multiplier. A job the relaxation cannot finish by
@@ -113,6 +115,7 @@ LpResult lp_bound(const Trace& t) {
             int j, p, k;
             double cost;
             bool late;
+            double ub;  // worker-seconds the cell offers the job
         };
         std::vector<Col> cols;
         int col = 0;
@@ -131,7 +134,8 @@ LpResult lp_bound(const Trace& t) {
                     const double frac = (frac_end - std::max(s0, job.arrival)) / 3600;
                     if (frac <= 0) continue;
                     const double price = pools[p].rate / 3600 * site.tariff.multiplier_at(s0 + 1);
-                    cols.push_back({j, p, k, price + (late ? penalty : 0), late});
+                    cols.push_back({j, p, k, price + (late ? penalty : 0), late,
+                                    std::min(cap[p][k] * std::min(1.0, frac), job.frame_mrays.size() * tp)});
                     ++col;
                     glp_add_cols(lp, 1);
                     glp_set_col_bnds(lp, col, GLP_DB, 0, cap[p][k] * std::min(1.0, frac));
@@ -153,9 +157,11 @@ LpResult lp_bound(const Trace& t) {
             }
         }
         const int first_y = col + 1;
+        std::vector<int> y_col(static_cast<std::size_t>(nj) * ns);
         for (int j = 0; j < nj; ++j)
             for (const auto& [site, s] : site_of) {
                 ++col;
+                y_col[static_cast<std::size_t>(j) * ns + s] = col;
                 glp_add_cols(lp, 1);
                 glp_set_col_bnds(lp, col, GLP_DB, 0, 1);
                 glp_set_obj_coef(lp, col, t.jobs[j].snapshot_bytes / 1e9 * t.config.sites.at(site).link.yuan_per_gb);
@@ -166,6 +172,22 @@ LpResult lp_bound(const Trace& t) {
                     if (u > 0) nz(row_slot_stage + (j * ns + s) * slots + k, col, -std::min(n, u));
                 }
             }
+        // Per cell, x[j,p,k] <= its share of the cell x y[j,s]: a job that takes a whole
+        // pool-hour at a site staged all of its snapshot there, even if the site's other
+        // pools stay free. Valid for any schedule (y is 0 or 1 there) and tighter than
+        // the per-site row when a job uses only some of a site's pools, as cost-first
+        // plans do (the cheapest class fills first).
+        {
+            const int first_row = glp_get_num_rows(lp) + 1;
+            glp_add_rows(lp, static_cast<int>(cols.size()));
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                const int row = first_row + static_cast<int>(c);
+                glp_set_row_bnds(lp, row, GLP_UP, 0, 0);
+                nz(row, static_cast<int>(c) + 1, 1);
+                nz(row, y_col[static_cast<std::size_t>(cols[c].j) * ns + site_of[pools[cols[c].p].site]],
+                   -cols[c].ub);
+            }
+        }
         const int first_d = col + 1;
         for (int v = 0; v < nv; ++v) {
             ++col;
