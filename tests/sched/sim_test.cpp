@@ -48,3 +48,39 @@ TEST_CASE("farm-sim traces are deterministic for a seed", "[sched][sim]") {
     }
     CHECK(simulate(a, Policy::xixuan).cost == simulate(b, Policy::xixuan).cost);
 }
+
+TEST_CASE("farm-sim LP bound: a job that fills a pool at a site pays that site's whole staging",
+          "[sched][sim]") {
+    // Two sites, each with one cheap (1 yuan/h) and one dear (20 yuan/h) worker; one job
+    // of 120 one-minute frames due in an hour: it needs both cheap workers for the whole
+    // hour, so any real schedule stages its 1 GB snapshot (10 yuan/GB) at both sites:
+    // 2 yuan of rendering + 20 of staging (one site alone: 1 + 20 + 10). A bound that
+    // charges staging by the share of the site's hour used (half of each) would say 12.
+    Trace t;
+    t.t0 = farm::sched::parse_time("2026-03-02T00:00:00+08:00", "test");
+    for (const char* site : {"a", "b"}) {
+        farm::sched::Site s;
+        s.name = site;
+        s.yuan_per_gpu_hour = {{"cheap", 1.0}, {"dear", 20.0}};
+        s.link.yuan_per_gb = 10;
+        s.link.bandwidth_mbps = 1e6;
+        t.config.sites[site] = s;
+        for (const char* cls : {"cheap", "dear"}) {
+            t.config.gpu_classes[cls] = farm::sched::GpuClass{cls, {cls}, 1};
+            t.workers.push_back(SimWorker{std::string(site) + "-" + cls, site, cls, 1.0, t.t0, {}});
+        }
+    }
+    SimJob j;
+    j.id = "j";
+    j.tenant = "studio";
+    j.arrival = t.t0;
+    j.deadline = t.t0 + 3600;
+    j.snapshot_bytes = 1e9;
+    j.frame_mrays.assign(120, 60.0);
+    t.jobs.push_back(j);
+    const LpResult lp = lp_bound(t);
+    REQUIRE(lp.solved);
+    CHECK(lp.late_jobs == 0);
+    CHECK(lp.staging_cost == Approx(20).epsilon(1e-6));
+    CHECK(lp.cost == Approx(22).epsilon(1e-6));
+}
