@@ -159,6 +159,11 @@ class Sim {
             r_.per_job.push_back(std::move(pj));
         }
         r_.cost = r_.gross - r_.voucher + r_.staging_cost;
+        if (std::getenv("FARM_SIM_DEBUG") && p_ == Policy::xixuan)
+            for (const auto& v : t_.config.vouchers)
+                std::fprintf(stderr, "voucher %s %s at %s %.0f%%: used %.0f of %.0f\n", v.id.c_str(),
+                             v.tenant.c_str(), v.site.c_str(), v.discount_pct, sched_.vouchers().used(v.id),
+                             v.cap_yuan);
         r_.replans = sched_.stats().replans;
         r_.replan_s = sched_.stats().replan_seconds;
         return r_;
