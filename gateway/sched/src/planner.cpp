@@ -299,6 +299,12 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         if (a.j->info.submitted != b.j->info.submitted) return a.j->info.submitted < b.j->info.submitted;
         return a.j->info.id < b.j->info.id;
     });
+    auto tasks_at = [&p](const JobPlan& jp, const std::string& site) {
+        double tasks = 0;
+        for (const Piece& pc : jp.pieces)
+            if (p.pools[pc.pool].site == site) tasks += pc.tasks;
+        return tasks;
+    };
     std::vector<const JobState*> late;
     for (const Item& it : order) {
         const JobState& j = *it.j;
@@ -348,9 +354,7 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         for (int pass = 0; pass < 2 && !jp.staged_sites.empty(); ++pass) {
             PlaceRequest r2 = r;
             for (const std::string& site : jp.staged_sites) {
-                double tasks = 0;
-                for (const Piece& pc : jp.pieces)
-                    if (p.pools[pc.pool].site == site) tasks += pc.tasks;
+                const double tasks = tasks_at(jp, site);
                 const Site* s = config.site(site);
                 r2.surcharge[site] = staging_bytes(site, j.info) / 1e9 * s->link.yuan_per_gb /
                                      std::max(1.0, tasks);
@@ -378,20 +382,15 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         std::set<std::string> checked;
         for (;;) {
             std::vector<std::pair<double, std::string>> by_use;
-            for (const std::string& site : jp.staged_sites) {
-                if (checked.count(site)) continue;
-                double tasks = 0;
-                for (const Piece& pc : jp.pieces)
-                    if (p.pools[pc.pool].site == site) tasks += pc.tasks;
-                by_use.emplace_back(tasks, site);
-            }
+            for (const std::string& site : jp.staged_sites)
+                if (!checked.count(site)) by_use.emplace_back(tasks_at(jp, site), site);
             if (by_use.empty()) break;
             const std::string site = std::min_element(by_use.begin(), by_use.end())->second;
             checked.insert(site);
             const Site* s = config.site(site);
             const double stage = s ? staging_bytes(site, j.info) / 1e9 * s->link.yuan_per_gb : 0.0;
             const double payback = opt.staging_payback +
-                                   (j.was_planned && !j.planned_sites.count(site) ? opt.staging_newcomer : 0.0);
+                                   (j.planned_sites && !j.planned_sites->count(site) ? opt.staging_newcomer : 0.0);
             unplace(p, jp);
             voucher_left = vouchers_before;
             PlaceRequest r2 = r;
@@ -538,8 +537,8 @@ void Scheduler::Impl::replan(double now) {
             if (pc.slot == 0) plan.now_alloc[plan.pools[pc.pool].key].emplace_back(id, pc.worker_s);
     for (auto& [id, j] : jobs) {
         auto it = plan.jobs.find(id);
-        j.was_planned = it != plan.jobs.end() && it->second.on_time;
-        j.planned_sites = j.was_planned ? it->second.staged_sites : std::set<std::string>{};
+        j.planned_sites.reset();
+        if (it != plan.jobs.end() && it->second.on_time) j.planned_sites = it->second.staged_sites;
         fill_outlook(j, it == plan.jobs.end() ? nullptr : &it->second, now);
     }
     dirty = false;

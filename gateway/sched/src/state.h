@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -32,10 +33,10 @@ struct JobState {
     bool budget_reported = false;
     Outlook outlook;
     std::string home;  // while probing: the site a tentative plan uses most
-    // Unstaged sites the last plan meant to stage for it: a plan that wobbles between
-    // near-equal sites would otherwise stage each one a worker happens to poll from.
-    std::set<std::string> planned_sites;
-    bool was_planned = false;
+    // Unstaged sites the last on-time plan meant to stage for it (none yet: nullopt): a
+    // plan that wobbles between near-equal sites would otherwise stage each one a worker
+    // happens to poll from.
+    std::optional<std::set<std::string>> planned_sites;
 };
 
 // A pool as one plan sees it: the enabled workers of one class at one site.
