@@ -148,11 +148,23 @@ int main(int argc, char** argv) {
     };
     for (const auto& r : results) mix(r.policy.c_str(), r.hours_by_class, r.hours_by_period);
     if (bound.solved) mix("LP lower bound", bound.hours_by_class, bound.hours_by_period);
+    auto hours = [](const std::map<std::string, double>& m, const char* k) {
+        auto it = m.find(k);
+        return it == m.end() ? 0.0 : it->second;
+    };
     if (detail)
         for (const auto& r : results) {
             std::printf("\n%s\n", r.policy.c_str());
             for (const auto& j : r.per_job) {
-                std::printf("  %s slack %7.2f h  cost %9.0f ", j.id.c_str(), j.slack_h, j.cost);
+                std::printf("  %s slack %7.2f h  cost %9.0f  gross %7.0f staging %5.0f  peak/flat/valley h %.0f/%.0f/%.0f",
+                            j.id.c_str(), j.slack_h, j.cost, j.gross, j.staging, hours(j.hours_by_period, "peak"),
+                            hours(j.hours_by_period, "flat"), hours(j.hours_by_period, "valley"));
+                if (auto it = bound.per_job.find(j.id); it != bound.per_job.end())
+                    std::printf("  | LP gross %7.0f staging %5.0f  h %.0f/%.0f/%.0f", it->second.gross,
+                                it->second.staging, hours(it->second.hours_by_period, "peak"),
+                                hours(it->second.hours_by_period, "flat"),
+                                hours(it->second.hours_by_period, "valley"));
+                std::printf("\n   ");
                 for (const auto& [s, n] : j.frames_by_site) std::printf(" %s:%d", s.c_str(), n);
                 std::printf("\n");
             }

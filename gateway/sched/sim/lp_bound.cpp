@@ -213,16 +213,23 @@ LpResult lp_bound(const Trace& t) {
                 render += x * (cols[c].cost - (cols[c].late ? penalty : 0));
                 if (x > 0) {
                     const Pool& pl = pools[cols[c].p];
+                    const std::string period =
+                        t.config.sites.at(pl.site).tariff.period_at(t.t0 + cols[c].k * 3600.0 + 1);
                     out.hours_by_class[pl.cls] += x / 3600;
-                    out.hours_by_period[t.config.sites.at(pl.site).tariff.period_at(
-                        t.t0 + cols[c].k * 3600.0 + 1)] += x / 3600;
+                    out.hours_by_period[period] += x / 3600;
+                    auto& pj = out.per_job[t.jobs[cols[c].j].id];
+                    pj.gross += x * (cols[c].cost - (cols[c].late ? penalty : 0));
+                    pj.hours_by_period[period] += x / 3600;
                 }
                 if (cols[c].late && x > 1e-6) late_by_job[cols[c].j] += x;
                 late_ws += cols[c].late ? x : 0;
             }
             double staging = 0, voucher = 0;
-            for (int c = first_y; c < first_d; ++c)
-                staging += glp_get_col_prim(lp, c) * glp_get_obj_coef(lp, c);
+            for (int c = first_y; c < first_d; ++c) {
+                const double yuan = glp_get_col_prim(lp, c) * glp_get_obj_coef(lp, c);
+                staging += yuan;
+                out.per_job[t.jobs[(c - first_y) / ns].id].staging += yuan;
+            }
             for (int c = first_d; c <= col; ++c) voucher += glp_get_col_prim(lp, c);
             out.cost = render + staging - voucher;
             out.staging_cost = staging;

@@ -21,6 +21,11 @@ struct LpResult {
     double seconds = 0;
     std::string note;
     std::map<std::string, double> hours_by_class, hours_by_period;
+    struct Job {
+        double gross = 0, staging = 0;  // rendering before vouchers; staging (fractional)
+        std::map<std::string, double> hours_by_period;
+    };
+    std::map<std::string, Job> per_job;  // by job id: where the relaxation spends
 };
 
 LpResult lp_bound(const Trace& t);

@@ -70,8 +70,9 @@ struct JobRun {
     std::deque<int> queue;   // frames waiting
     std::deque<int> probes;  // probe frames waiting
     int probes_running = 0, done = 0;
-    double finish = 0, spent = 0;
+    double finish = 0, spent = 0, gross = 0, staging = 0;
     std::map<std::string, int> by_site;
+    std::map<std::string, double> hours_by_period;
 };
 
 class Sim {
@@ -156,6 +157,9 @@ class Sim {
             pj.slack_h = all ? (job.deadline - jr.finish) / 3600 : -1e9;
             pj.cost = jr.spent;
             pj.frames_by_site = jr.by_site;
+            pj.gross = jr.gross;
+            pj.staging = jr.staging;
+            pj.hours_by_period = jr.hours_by_period;
             r_.per_job.push_back(std::move(pj));
         }
         r_.cost = r_.gross - r_.voucher + r_.staging_cost;
@@ -265,8 +269,10 @@ class Sim {
         jr.spent += c.net_yuan;
         r_.busy_s += tk.end - tk.render_start;
         r_.hours_by_class[sw.cls] += (tk.end - tk.render_start) / 3600;
-        r_.hours_by_period[site.tariff.period_at((tk.render_start + tk.end) / 2)] +=
-            (tk.end - tk.render_start) / 3600;
+        const std::string period = site.tariff.period_at((tk.render_start + tk.end) / 2);
+        r_.hours_by_period[period] += (tk.end - tk.render_start) / 3600;
+        jr.hours_by_period[period] += (tk.end - tk.render_start) / 3600;
+        jr.gross += c.gross_yuan;
         const double mrays = tk.probe ? job.frame_mrays[tk.frame] / 16 : job.frame_mrays[tk.frame];
         if (p_ == Policy::xixuan) {
             sched::Observation o;
@@ -305,6 +311,7 @@ class Sim {
             staged_[key] = ready;
             r_.staging_gb += job.snapshot_bytes / 1e9;
             r_.staging_cost += job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
+            j_[j].staging += job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
             if (std::getenv("FARM_SIM_DEBUG"))
                 std::fprintf(stderr, "stage %s at %s t=%.2fh %s %.0f GB %.0f yuan (queued %zu)\n", job.id.c_str(),
                              sw.site.c_str(), (now - t_.t0) / 3600, probe ? "probe" : "render",

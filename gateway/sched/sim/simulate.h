@@ -31,8 +31,9 @@ struct SimResult {
     struct Job {
         std::string id;
         double slack_h = 0;  // deadline - finish
-        double cost = 0;
+        double cost = 0, gross = 0, staging = 0;  // net, rendering before vouchers, transfers
         std::map<std::string, int> frames_by_site;
+        std::map<std::string, double> hours_by_period;
     };
     std::vector<Job> per_job;
     std::map<std::string, double> hours_by_class, hours_by_period;  // rendering hours
