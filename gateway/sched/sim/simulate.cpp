@@ -312,11 +312,20 @@ class Sim {
             r_.staging_gb += job.snapshot_bytes / 1e9;
             r_.staging_cost += job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
             j_[j].staging += job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
-            if (std::getenv("FARM_SIM_DEBUG"))
-                std::fprintf(stderr, "stage %s at %s t=%.2fh %s %.0f GB %.0f yuan (queued %zu)\n", job.id.c_str(),
-                             sw.site.c_str(), (now - t_.t0) / 3600, probe ? "probe" : "render",
+            if (std::getenv("FARM_SIM_DEBUG")) {
+                double planned = 0;
+                bool on_time = true;
+                if (p_ == Policy::xixuan) {
+                    const auto o = sched_.outlook(job.id);
+                    on_time = o.on_time;
+                    for (const auto& [k, n] : o.tasks_by_pool)
+                        if (k.rfind(sw.site + "/", 0) == 0) planned += n;
+                }
+                std::fprintf(stderr, "stage %s at %s t=%.2fh %s %.0f GB %.0f yuan (queued %zu, planned here %.0f, on_time %d)\n",
+                             job.id.c_str(), sw.site.c_str(), (now - t_.t0) / 3600, probe ? "probe" : "render",
                              job.snapshot_bytes / 1e9, job.snapshot_bytes / 1e9 * site.link.yuan_per_gb,
-                             j_[j].queue.size());
+                             j_[j].queue.size(), planned, on_time);
+            }
         } else {
             ready = std::max(now, it->second);
         }
