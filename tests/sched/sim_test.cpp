@@ -32,6 +32,20 @@ TEST_CASE("farm-sim: cost-first beats both baselines, meets deadlines, stays abo
     CHECK(x.frames == 2400);
     CHECK(x.late_frames == 0);
     CHECK_FALSE(x.decision_us.empty());
+    // The per-job breakdowns (farm-sim --detail) add up to the totals.
+    double gross = 0, staging = 0, lp_gross = 0, lp_staging = 0;
+    for (const auto& j : x.per_job) {
+        gross += j.gross;
+        staging += j.staging;
+    }
+    for (const auto& [id, j] : lp.per_job) {
+        lp_gross += j.gross;
+        lp_staging += j.staging;
+    }
+    CHECK(gross == Approx(x.gross));
+    CHECK(staging == Approx(x.staging_cost));
+    CHECK(lp_staging == Approx(lp.staging_cost));
+    CHECK(lp_gross - lp.voucher + lp_staging == Approx(lp.cost));
 }
 
 TEST_CASE("farm-sim traces are deterministic for a seed", "[sched][sim]") {

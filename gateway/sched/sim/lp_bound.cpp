@@ -210,7 +210,8 @@ LpResult lp_bound(const Trace& t) {
             std::vector<double> late_by_job(nj, 0);
             for (std::size_t c = 0; c < cols.size(); ++c) {
                 const double x = glp_get_col_prim(lp, static_cast<int>(c) + 1);
-                render += x * (cols[c].cost - (cols[c].late ? penalty : 0));
+                const double yuan = x * (cols[c].cost - (cols[c].late ? penalty : 0));
+                render += yuan;
                 if (x > 0) {
                     const Pool& pl = pools[cols[c].p];
                     const std::string period =
@@ -218,7 +219,7 @@ LpResult lp_bound(const Trace& t) {
                     out.hours_by_class[pl.cls] += x / 3600;
                     out.hours_by_period[period] += x / 3600;
                     auto& pj = out.per_job[t.jobs[cols[c].j].id];
-                    pj.gross += x * (cols[c].cost - (cols[c].late ? penalty : 0));
+                    pj.gross += yuan;
                     pj.hours_by_period[period] += x / 3600;
                 }
                 if (cols[c].late && x > 1e-6) late_by_job[cols[c].j] += x;

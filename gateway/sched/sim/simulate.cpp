@@ -309,9 +309,10 @@ class Sim {
             const sched::Site& site = t_.config.sites.at(sw.site);
             ready = now + job.snapshot_bytes * 8 / (site.link.bandwidth_mbps * 1e6) + site.link.rtt_ms / 1000;
             staged_[key] = ready;
+            const double yuan = job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
             r_.staging_gb += job.snapshot_bytes / 1e9;
-            r_.staging_cost += job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
-            j_[j].staging += job.snapshot_bytes / 1e9 * site.link.yuan_per_gb;
+            r_.staging_cost += yuan;
+            j_[j].staging += yuan;
             if (std::getenv("FARM_SIM_DEBUG")) {
                 double planned = 0;
                 bool on_time = true;
@@ -323,8 +324,7 @@ class Sim {
                 }
                 std::fprintf(stderr, "stage %s at %s t=%.2fh %s %.0f GB %.0f yuan (queued %zu, planned here %.0f, on_time %d)\n",
                              job.id.c_str(), sw.site.c_str(), (now - t_.t0) / 3600, probe ? "probe" : "render",
-                             job.snapshot_bytes / 1e9, job.snapshot_bytes / 1e9 * site.link.yuan_per_gb,
-                             j_[j].queue.size(), planned, on_time);
+                             job.snapshot_bytes / 1e9, yuan, j_[j].queue.size(), planned, on_time);
             }
         } else {
             ready = std::max(now, it->second);
