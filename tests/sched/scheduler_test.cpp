@@ -166,6 +166,36 @@ TEST_CASE("staging: a site the plan falls back on after dropping one is checked 
     CHECK(o.tasks_by_pool.size() == 1);
 }
 
+TEST_CASE("staging: a site's cells go to the job whose snapshot is already there") {
+    // One worker at "cheap" (1 yuan/h), one at "mid" (1.1 yuan/h), 10 yuan per GB to
+    // either. Jobs a and b have 500 one-minute tasks each (8.3 h) and deadlines 12 h and
+    // 11.5 h out, so only one of them fits at cheap. a's 1 GB snapshot is at cheap
+    // already; b's 0.1 GB is nowhere. In deadline order b takes cheap (8.3 + 1 staging)
+    // and a spills to mid and stages it (about 19); a first at cheap (8.3) and b at mid
+    // (9.2 + 1) cost 10 yuan less.
+    MiniFarm f;
+    for (auto [name, price] : {std::pair{"cheap", 1.0}, std::pair{"mid", 1.1}}) {
+        Site s = flat_site(name, price);
+        s.link.yuan_per_gb = 10;
+        s.link.bandwidth_mbps = 1000;
+        f.add_site(s);
+        f.add_worker(std::string("w-") + name, name);
+    }
+    f.add_job("a", "t", 500, 60, kT0 + 12 * kHour, 50, std::nullopt, 1e9);
+    f.add_job("b", "t", 500, 60, kT0 + 11.5 * kHour, 50, std::nullopt, 1e8);
+    f.sched.set_staging("cheap", "snap-a", 0);
+    f.sched.replan(f.now);
+    const auto a = f.sched.outlook("a"), b = f.sched.outlook("b");
+    CHECK(a.on_time);
+    CHECK(b.on_time);
+    CHECK(a.staging_yuan == 0);
+    CHECK(a.tasks_by_pool.size() == 1);
+    CHECK(a.tasks_by_pool.count("cheap/cpu") == 1);
+    CHECK(b.staging_yuan == Approx(1));
+    CHECK(b.tasks_by_pool.count("mid/cpu") == 1);
+    CHECK(a.cost_yuan + b.cost_yuan == Approx(500.0 / 60 + 500.0 / 60 * 1.1 + 1).epsilon(0.01));
+}
+
 TEST_CASE("staging: a plan does not hop to a slightly cheaper unstaged site") {
     // 5,000 one-minute tasks, 1 GB snapshot at 10 yuan/GB everywhere but "near". The
     // first plan stages far-a (83 + 10 yuan against 167 at near). Then far-b appears,

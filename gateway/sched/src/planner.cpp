@@ -96,6 +96,16 @@ void Scheduler::Impl::unplace(Plan& p, const JobPlan& jp) const {
     for (const auto& pc : jp.pieces) p.used[pc.pool][pc.slot] -= pc.worker_s;
 }
 
+void Scheduler::Impl::unbook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const {
+    unplace(p, jp);
+    for (const auto& [v, yuan] : jp.voucher_use) voucher_left[v] += yuan;
+}
+
+void Scheduler::Impl::rebook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const {
+    for (const auto& pc : jp.pieces) p.used[pc.pool][pc.slot] += pc.worker_s;
+    for (const auto& [v, yuan] : jp.voucher_use) voucher_left[v] -= yuan;
+}
+
 JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
                                std::map<std::string, double>& voucher_left) const {
     JobPlan jp;
@@ -155,6 +165,7 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
             const double off = std::min(undiscounted * v->discount_pct / 100.0, vl);
             if (off <= 0) continue;
             vl -= off;
+            jp.voucher_use[v->id] += off;
             pc.discount += off;
             undiscounted -= off / (v->discount_pct / 100.0);
             if (undiscounted <= 0) break;
@@ -306,6 +317,8 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         return tasks;
     };
     std::vector<const JobState*> late;
+    std::vector<std::string> placed;  // on time, in placement order
+    std::map<std::string, PlaceRequest> requests;
     for (const Item& it : order) {
         const JobState& j = *it.j;
         const int n = j.info.tasks_queued;
@@ -405,8 +418,11 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
                 jp = place(p, j, r, now, voucher_left);
             }
         }
+        placed.push_back(j.info.id);
+        requests[j.info.id] = r;
         p.jobs[j.info.id] = std::move(jp);
     }
+    exchange(p, now, placed, requests, voucher_left);
     std::sort(late.begin(), late.end(), [](const JobState* a, const JobState* b) {
         if (a->info.priority != b->info.priority) return a->info.priority > b->info.priority;
         const double da = a->info.deadline.value_or(1e300), db = b->info.deadline.value_or(1e300);

@@ -60,6 +60,7 @@ struct JobPlan {
     double finish = 0, cost = 0, discount = 0, staging = 0;
     double left = 0;  // tasks that found no capacity before the deadline
     std::set<std::string> staged_sites;  // sites the plan pays to stage
+    std::map<std::string, double> voucher_use;  // voucher id -> yuan this plan takes off
 };
 
 struct Plan {
@@ -108,6 +109,14 @@ struct Scheduler::Impl {
     JobPlan place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
                   std::map<std::string, double>& voucher_left) const;
     void unplace(Plan& p, const JobPlan& jp) const;
+    // Like unplace / the place that made `jp`, vouchers included.
+    void unbook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const;
+    void rebook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const;
+    // exchange.cpp: after deadline-order placement, give cells to the job they are cheaper
+    // for (a snapshot already there, a voucher) when that lowers the pair's cost.
+    void exchange(Plan& p, double now, const std::vector<std::string>& order,
+                  const std::map<std::string, PlaceRequest>& requests,
+                  std::map<std::string, double>& voucher_left) const;
     std::vector<double> slot_edges(double now, double horizon) const;
     void build_pools(Plan& p, double now) const;
     double planning_deadline(const JobState& j, double now) const;
