@@ -64,7 +64,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--staging-payback", opt.staging_payback, "a new site must save this x its staging")
         ->capture_default_str();
+    bool no_site_lp = false;
+    app.add_flag("--no-site-lp", no_site_lp, "place in deadline order without the joint site LP");
     CLI11_PARSE(app, argc, argv);
+    if (no_site_lp) opt.site_lp = false;
     if (spec.frames < spec.jobs * 100) {
         std::fprintf(stderr, "farm-sim: --frames must be at least 100 per job\n");
         return 2;

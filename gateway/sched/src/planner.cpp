@@ -316,6 +316,19 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             if (p.pools[pc.pool].site == site) tasks += pc.tasks;
         return tasks;
     };
+    std::map<std::string, std::set<std::string>> advised;
+    if (opt.site_lp) {
+        std::vector<LpJob> lj;
+        for (const Item& it : order) {
+            if (it.dl <= now) continue;
+            const int n = it.j->info.tasks_queued;
+            lj.push_back({it.j, n * (1 + opt.z * estimate(it.j->info.workload).uncertainty(n)), it.dl,
+                          tail_factor(*it.j)});
+        }
+        advised = lp_sites(p, lj, now, voucher_left);
+    }
+    std::set<std::string> all_sites;
+    for (const PoolSnap& ps : p.pools) all_sites.insert(ps.site);
     std::vector<const JobState*> late;
     std::vector<std::string> placed;  // on time, in placement order
     std::map<std::string, PlaceRequest> requests;
@@ -332,7 +345,16 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         r.demand = demand;
         r.deadline = it.dl;
         r.tail = tail_factor(j);
+        if (auto a = advised.find(j.info.id); a != advised.end())
+            for (const std::string& site : all_sites)
+                if (!a->second.count(site)) r.excluded.insert(site);
         JobPlan jp = place(p, j, r, now, voucher_left);
+        if (!jp.on_time && !r.excluded.empty()) {
+            unplace(p, jp);
+            voucher_left = vouchers_before;
+            r.excluded.clear();
+            jp = place(p, j, r, now, voucher_left);
+        }
         // Too tight for the full margin: give up safety a step at a time before giving
         // up on cost: first the z-sigma demand, then the reserve, then the tail.
         if (!jp.on_time) {

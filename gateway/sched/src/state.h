@@ -88,6 +88,12 @@ struct PlaceRequest {
     std::map<std::string, double> surcharge;
 };
 
+// A job as the site LP sees it (site_lp.cpp).
+struct LpJob {
+    const JobState* job = nullptr;
+    double demand = 0, deadline = 0, tail = 0;
+};
+
 struct Scheduler::Impl {
     Options opt;
     SitesConfig config;
@@ -112,6 +118,10 @@ struct Scheduler::Impl {
     // Like unplace / the place that made `jp`, vouchers included.
     void unbook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const;
     void rebook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const;
+    // site_lp.cpp: per job, the sites a joint LP over `jobs` uses (empty: no advice).
+    std::map<std::string, std::set<std::string>> lp_sites(const Plan& p, const std::vector<LpJob>& jobs,
+                                                          double now,
+                                                          const std::map<std::string, double>& voucher_left) const;
     // exchange.cpp: after deadline-order placement, give cells to the job they are cheaper
     // for (a snapshot already there, a voucher) when that lowers the pair's cost.
     void exchange(Plan& p, double now, const std::vector<std::string>& order,

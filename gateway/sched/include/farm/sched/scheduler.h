@@ -127,6 +127,7 @@ struct Options {
     double tail_scale = 1.5;         // the tail is this x the heaviest task seen (x mean)
     double staging_payback = 1.5;    // a new site must save this x its staging cost
     double staging_newcomer = 1.0;   // ... and this much more if the last plan did not stage it
+    bool site_lp = true;             // a joint LP picks each job's sites before placement
 };
 
 class Scheduler {

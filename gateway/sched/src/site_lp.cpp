@@ -1,0 +1,183 @@
+// Which sites each job should use, from a small linear programme over the jobs known
+// now. Deadline-order placement gives each job its cheapest cells in turn; when a cell
+// costs jobs differently (a snapshot already at a site, a tenant's voucher, a transfer
+// to pay) the turn order, not the cost, decides who gets it. The LP sees all the jobs at
+// once: x = worker-seconds of a (pool, slot) cell given to a job, y = share of a job's
+// snapshot staged at a site (the per-cell form x <= free x y, as in farm-sim's bound),
+// d = what each voucher takes off (up to what is left of its cap). It is kept small by
+// offering each job only its cheapest cells, enough for a few times its demand. The
+// greedy placement then runs inside the sites the LP used for each job: the LP settles
+// who goes where; placement keeps the tail, concurrency and safety margins.
+#include <glpk.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "state.h"
+
+namespace farm::sched {
+
+namespace {
+
+// A job is offered its cheapest cells until they could hold this many times its demand.
+constexpr double kCellsOverDemand = 4.0;
+// A site counts as used by a job when the LP gives it at least this share of the job.
+constexpr double kMinShare = 0.03;
+
+struct Cell {
+    int job, pool, slot;
+    double free_ws, tau, gross_per_ws, per_task;
+    int voucher = -1;  // index in config.vouchers
+    double pct = 0;
+};
+
+}  // namespace
+
+std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
+    const Plan& p, const std::vector<LpJob>& lp_jobs, double now,
+    const std::map<std::string, double>& voucher_left) const {
+    std::map<std::string, std::set<std::string>> out;
+    if (lp_jobs.size() < 2 || p.pools.empty()) return out;
+    const int slots = p.slots();
+    const int np = static_cast<int>(p.pools.size());
+    std::map<std::string, int> site_index;
+    for (const PoolSnap& ps : p.pools) site_index.try_emplace(ps.site, static_cast<int>(site_index.size()));
+    const int ns = static_cast<int>(site_index.size());
+    std::vector<std::string> site_name(ns);
+    for (const auto& [name, i] : site_index) site_name[i] = name;
+    std::map<std::string, int> voucher_index;
+    for (std::size_t v = 0; v < config.vouchers.size(); ++v) voucher_index[config.vouchers[v].id] = static_cast<int>(v);
+
+    std::vector<Cell> cells;
+    for (std::size_t jn = 0; jn < lp_jobs.size(); ++jn) {
+        const LpJob& lj = lp_jobs[jn];
+        const JobInfo& info = lj.job->info;
+        std::vector<Cell> mine;
+        std::vector<double> site_tasks(ns, 0);
+        for (int i = 0; i < np; ++i) {
+            const PoolSnap& ps = p.pools[i];
+            const double tau = pool_task_seconds(info, ps);
+            if (tau <= 0) continue;
+            const double ready = site_ready(ps.site, info, now);
+            const auto applicable = vouchers.applicable(info.tenant, ps.site, now, 1e300);
+            for (int k = 0; k < slots; ++k) {
+                const double end = lj.deadline - lj.tail * tau;
+                if (p.edges[k] >= end) break;
+                const double t0 = std::max(p.edges[k], ready), t1 = std::min(p.edges[k + 1], end);
+                if (t1 - t0 < 1e-9) continue;
+                const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
+                if (free < 1e-6) continue;
+                Cell c{static_cast<int>(jn), i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k], 0};
+                for (const Voucher* v : applicable) {
+                    auto left = voucher_left.find(v->id);
+                    if (v->valid_from <= t0 && t0 < v->valid_until && left != voucher_left.end() &&
+                        left->second > 1e-6) {
+                        c.voucher = voucher_index.at(v->id);
+                        c.pct = v->discount_pct / 100.0;
+                        break;
+                    }
+                }
+                c.per_task = tau * c.gross_per_ws * (1 - c.pct);
+                site_tasks[site_index.at(ps.site)] += free / tau;
+                mine.push_back(c);
+            }
+        }
+        // Rank as placement would (staging spread over what the site could take) and keep
+        // the cheapest share.
+        for (Cell& c : mine) {
+            const PoolSnap& ps = p.pools[c.pool];
+            const double bytes = staging_bytes(ps.site, info);
+            if (bytes > 0 && ps.site_cfg)
+                c.per_task += bytes / 1e9 * ps.site_cfg->link.yuan_per_gb /
+                              std::max(1.0, std::min(lj.demand, site_tasks[site_index.at(ps.site)]));
+        }
+        std::sort(mine.begin(), mine.end(), [](const Cell& a, const Cell& b) { return a.per_task < b.per_task; });
+        double room = 0;
+        for (const Cell& c : mine) {
+            if (room >= kCellsOverDemand * lj.demand) break;
+            room += c.free_ws / c.tau;
+            cells.push_back(c);
+        }
+        if (room < lj.demand) return out;  // some job needs more than its share: keep greedy
+    }
+
+    glp_prob* lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    std::vector<int> ia{0}, ja{0};
+    std::vector<double> ar{0};
+    auto nz = [&](int row, int col, double v) {
+        ia.push_back(row);
+        ja.push_back(col);
+        ar.push_back(v);
+    };
+    const int nj = static_cast<int>(lp_jobs.size());
+    const int nv = static_cast<int>(config.vouchers.size());
+    // Rows: demand per job, capacity per (pool, slot), voucher per voucher, then one per
+    // cell at a site the job has not staged.
+    const int row_demand = 1, row_cap = row_demand + nj, row_voucher = row_cap + np * slots;
+    glp_add_rows(lp, nj + np * slots + nv);
+    for (int j = 0; j < nj; ++j) glp_set_row_bnds(lp, row_demand + j, GLP_LO, lp_jobs[j].demand, 0);
+    for (int i = 0; i < np; ++i)
+        for (int k = 0; k < slots; ++k)
+            glp_set_row_bnds(lp, row_cap + i * slots + k, GLP_UP, 0, std::max(0.0, p.cap[i][k] - p.used[i][k]));
+    for (int v = 0; v < nv; ++v) glp_set_row_bnds(lp, row_voucher + v, GLP_UP, 0, 0);
+    const int ncells = static_cast<int>(cells.size());
+    glp_add_cols(lp, ncells);
+    for (int c = 0; c < ncells; ++c) {
+        const Cell& cl = cells[c];
+        glp_set_col_bnds(lp, c + 1, GLP_DB, 0, cl.free_ws);
+        glp_set_obj_coef(lp, c + 1, cl.gross_per_ws);
+        nz(row_demand + cl.job, c + 1, 1 / cl.tau);
+        nz(row_cap + cl.pool * slots + cl.slot, c + 1, 1);
+        if (cl.voucher >= 0) nz(row_voucher + cl.voucher, c + 1, -cl.pct * cl.gross_per_ws);
+    }
+    // y per (job, site) the job uses cells of and lacks the snapshot at.
+    std::map<std::pair<int, int>, int> y_col;
+    for (int c = 0; c < ncells; ++c) {
+        const Cell& cl = cells[c];
+        const PoolSnap& ps = p.pools[cl.pool];
+        const double bytes = staging_bytes(ps.site, lp_jobs[cl.job].job->info);
+        if (bytes <= 0 || !ps.site_cfg) continue;
+        auto [it, fresh] = y_col.try_emplace({cl.job, site_index.at(ps.site)}, 0);
+        if (fresh) {
+            it->second = glp_add_cols(lp, 1);
+            glp_set_col_bnds(lp, it->second, GLP_DB, 0, 1);
+            glp_set_obj_coef(lp, it->second, bytes / 1e9 * ps.site_cfg->link.yuan_per_gb);
+        }
+        const int row = glp_add_rows(lp, 1);
+        glp_set_row_bnds(lp, row, GLP_UP, 0, 0);
+        nz(row, c + 1, 1);
+        nz(row, it->second, -cl.free_ws);
+    }
+    for (int v = 0; v < nv; ++v) {
+        const int col = glp_add_cols(lp, 1);
+        auto left = voucher_left.find(config.vouchers[v].id);
+        const double cap = left == voucher_left.end() ? 0.0 : std::max(0.0, left->second);
+        glp_set_col_bnds(lp, col, cap > 0 ? GLP_DB : GLP_FX, 0, cap);
+        glp_set_obj_coef(lp, col, -1);
+        nz(row_voucher + v, col, 1);
+    }
+    glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    glp_term_out(GLP_OFF);
+    if (glp_simplex(lp, &parm) == 0 && glp_get_status(lp) == GLP_OPT) {
+        std::vector<std::vector<double>> tasks(nj, std::vector<double>(ns, 0));
+        for (int c = 0; c < ncells; ++c) {
+            const double x = glp_get_col_prim(lp, c + 1);
+            if (x > 1e-6) tasks[cells[c].job][site_index.at(p.pools[cells[c].pool].site)] += x / cells[c].tau;
+        }
+        for (int j = 0; j < nj; ++j) {
+            auto& sites = out[lp_jobs[j].job->info.id];
+            for (int s = 0; s < ns; ++s)
+                if (tasks[j][s] >= kMinShare * lp_jobs[j].demand) sites.insert(site_name[s]);
+            if (sites.empty()) out.erase(lp_jobs[j].job->info.id);
+        }
+    }
+    glp_delete_prob(lp);
+    return out;
+}
+
+}  // namespace farm::sched
