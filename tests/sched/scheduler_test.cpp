@@ -260,6 +260,39 @@ TEST_CASE("a voucher makes the dearer site the cheaper one for its tenant only")
     CHECK(fb->sched.dispatch("wa", fb->now, take));
 }
 
+TEST_CASE("a capped voucher goes to the job with the dearer alternative") {
+    // Jobs a and b of one tenant, 500 one-minute tasks each (8.3 worker-hours). Site v
+    // costs 1 yuan/h with a 50% voucher capped at one job's discount (4.17 yuan); site w
+    // costs 0.8. b's snapshot is at v and w, a's only at v (10 yuan to move it). In
+    // deadline order b takes the voucher (4.17) and a pays full price at v (8.33): 12.5.
+    // The joint site LP gives a the voucher and b site w: 4.17 + 6.67 = 10.83.
+    SitesConfig c;
+    const double cap = 500 / 60.0 * 0.5;
+    c.vouchers.push_back({"vv", "t", "v", 50, cap, kT0 - 86400, kT0 + 86400});
+    MiniFarm f(MiniFarm::exact_options(), c);
+    for (auto [name, price] : {std::pair{"v", 1.0}, std::pair{"w", 0.8}}) {
+        Site s = flat_site(name, price);
+        s.link.yuan_per_gb = 10;
+        s.link.bandwidth_mbps = 1000;
+        f.add_site(s);
+        f.add_worker(std::string("w-") + name, name);
+    }
+    f.add_job("a", "t", 500, 60, kT0 + 24 * kHour, 50, std::nullopt, 1e9);
+    f.add_job("b", "t", 500, 60, kT0 + 20 * kHour, 50, std::nullopt, 1e9);
+    f.sched.set_staging("v", "snap-a", 0);
+    f.sched.set_staging("v", "snap-b", 0);
+    f.sched.set_staging("w", "snap-b", 0);
+    f.sched.replan(f.now);
+    const auto a = f.sched.outlook("a"), b = f.sched.outlook("b");
+    CHECK(a.on_time);
+    CHECK(b.on_time);
+    CHECK(a.voucher_yuan == Approx(cap).epsilon(0.01));
+    CHECK(a.tasks_by_pool.count("v/cpu") == 1);
+    CHECK(b.tasks_by_pool.size() == 1);
+    CHECK(b.tasks_by_pool.count("w/cpu") == 1);
+    CHECK(a.cost_yuan + b.cost_yuan == Approx(cap + 500 / 60.0 * 0.8).epsilon(0.01));
+}
+
 TEST_CASE("a budget the plan would exceed is reported before anything is spent") {
     MiniFarm f;
     f.add_site(flat_site("s", 6));  // 0.1 yuan a minute
