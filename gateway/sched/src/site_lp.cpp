@@ -23,6 +23,7 @@ namespace {
 constexpr double kCellsOverDemand = 4.0;
 // A site counts as used by a job when the LP gives it at least this share of the job.
 constexpr double kMinShare = 0.03;
+constexpr int kTimeLimitMs = 2000;
 
 struct Cell {
     int job, pool, slot;
@@ -162,6 +163,9 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_ON;
+    // Replans run under the engine's lock: an LP that takes too long gives no advice and
+    // placement goes on in deadline order alone.
+    parm.tm_lim = kTimeLimitMs;
     glp_term_out(GLP_OFF);
     if (glp_simplex(lp, &parm) == 0 && glp_get_status(lp) == GLP_OPT) {
         std::vector<std::vector<double>> tasks(nj, std::vector<double>(ns, 0));
