@@ -166,6 +166,17 @@ TEST_CASE("staging: a site the plan falls back on after dropping one is checked 
     CHECK(o.tasks_by_pool.size() == 1);
 }
 
+// Flat-priced sites of one worker each, 10 yuan per GB staged over a 1 Gbit/s link.
+static void add_linked_sites(MiniFarm& f, const std::vector<std::pair<std::string, double>>& sites) {
+    for (const auto& [name, price] : sites) {
+        Site s = flat_site(name, price);
+        s.link.yuan_per_gb = 10;
+        s.link.bandwidth_mbps = 1000;
+        f.add_site(s);
+        f.add_worker("w-" + name, name);
+    }
+}
+
 TEST_CASE("staging: a site's cells go to the job whose snapshot is already there") {
     // One worker at "cheap" (1 yuan/h), one at "mid" (1.1 yuan/h), 10 yuan per GB to
     // either. Jobs a and b have 500 one-minute tasks each (8.3 h) and deadlines 12 h and
@@ -174,13 +185,7 @@ TEST_CASE("staging: a site's cells go to the job whose snapshot is already there
     // and a spills to mid and stages it (about 19); a first at cheap (8.3) and b at mid
     // (9.2 + 1) cost 10 yuan less.
     MiniFarm f;
-    for (auto [name, price] : {std::pair{"cheap", 1.0}, std::pair{"mid", 1.1}}) {
-        Site s = flat_site(name, price);
-        s.link.yuan_per_gb = 10;
-        s.link.bandwidth_mbps = 1000;
-        f.add_site(s);
-        f.add_worker(std::string("w-") + name, name);
-    }
+    add_linked_sites(f, {{"cheap", 1.0}, {"mid", 1.1}});
     f.add_job("a", "t", 500, 60, kT0 + 12 * kHour, 50, std::nullopt, 1e9);
     f.add_job("b", "t", 500, 60, kT0 + 11.5 * kHour, 50, std::nullopt, 1e8);
     f.sched.set_staging("cheap", "snap-a", 0);
@@ -270,13 +275,7 @@ TEST_CASE("a capped voucher goes to the job with the dearer alternative") {
     const double cap = 500 / 60.0 * 0.5;
     c.vouchers.push_back({"vv", "t", "v", 50, cap, kT0 - 86400, kT0 + 86400});
     MiniFarm f(MiniFarm::exact_options(), c);
-    for (auto [name, price] : {std::pair{"v", 1.0}, std::pair{"w", 0.8}}) {
-        Site s = flat_site(name, price);
-        s.link.yuan_per_gb = 10;
-        s.link.bandwidth_mbps = 1000;
-        f.add_site(s);
-        f.add_worker(std::string("w-") + name, name);
-    }
+    add_linked_sites(f, {{"v", 1.0}, {"w", 0.8}});
     f.add_job("a", "t", 500, 60, kT0 + 24 * kHour, 50, std::nullopt, 1e9);
     f.add_job("b", "t", 500, 60, kT0 + 20 * kHour, 50, std::nullopt, 1e9);
     f.sched.set_staging("v", "snap-a", 0);

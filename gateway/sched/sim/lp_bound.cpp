@@ -14,6 +14,7 @@
 #include "lp_bound.h"
 
 #include "farm/sched/ledger.h"
+#include "farm/sched/lp_matrix.h"
 
 #include <glpk.h>
 
@@ -81,13 +82,8 @@ LpResult lp_bound(const Trace& t) {
     auto solve = [&](bool allow_late, LpResult& out) -> bool {
         glp_prob* lp = glp_create_prob();
         glp_set_obj_dir(lp, GLP_MIN);
-        std::vector<int> ia{0}, ja{0};
-        std::vector<double> ar{0};
-        auto nz = [&](int row, int col, double v) {
-            ia.push_back(row);
-            ja.push_back(col);
-            ar.push_back(v);
-        };
+        sched::LpMatrix m;
+        auto nz = [&m](int row, int col, double v) { m.add(row, col, v); };
         const int nj = static_cast<int>(t.jobs.size()), np = static_cast<int>(pools.size());
         // Rows: demand per job, capacity per (pool, slot), staging per (job, site),
         // voucher per voucher.
@@ -196,7 +192,7 @@ LpResult lp_bound(const Trace& t) {
             glp_set_obj_coef(lp, col, -1);
             nz(row_voucher + v, col, 1);
         }
-        glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+        glp_load_matrix(lp, m.nonzeros(), m.rows.data(), m.cols.data(), m.values.data());
         glp_smcp parm;
         glp_init_smcp(&parm);
         parm.msg_lev = GLP_MSG_OFF;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "farm/sched/lp_matrix.h"
 #include "state.h"
 
 namespace farm::sched {
@@ -104,13 +105,8 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
 
     glp_prob* lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
-    std::vector<int> ia{0}, ja{0};
-    std::vector<double> ar{0};
-    auto nz = [&](int row, int col, double v) {
-        ia.push_back(row);
-        ja.push_back(col);
-        ar.push_back(v);
-    };
+    LpMatrix m;
+    auto nz = [&m](int row, int col, double v) { m.add(row, col, v); };
     const int nj = static_cast<int>(lp_jobs.size());
     const int nv = static_cast<int>(config.vouchers.size());
     // Rows: demand per job, capacity per (pool, slot), voucher per voucher, then one per
@@ -158,7 +154,7 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
         glp_set_obj_coef(lp, col, -1);
         nz(row_voucher + v, col, 1);
     }
-    glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+    glp_load_matrix(lp, m.nonzeros(), m.rows.data(), m.cols.data(), m.values.data());
     glp_smcp parm;
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
