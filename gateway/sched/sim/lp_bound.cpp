@@ -192,15 +192,9 @@ LpResult lp_bound(const Trace& t) {
             glp_set_obj_coef(lp, col, -1);
             nz(row_voucher + v, col, 1);
         }
-        glp_load_matrix(lp, m.nonzeros(), m.rows.data(), m.cols.data(), m.values.data());
-        glp_smcp parm;
-        glp_init_smcp(&parm);
-        parm.msg_lev = GLP_MSG_OFF;
-        parm.presolve = GLP_ON;
-        const int rc = glp_simplex(lp, &parm);
+        const bool ok = sched::solve_lp(lp, m);
         out.variables = col;
         out.constraints = glp_get_num_rows(lp);
-        const bool ok = rc == 0 && glp_get_status(lp) == GLP_OPT;
         if (ok) {
             double render = 0, late_ws = 0;
             std::vector<double> late_by_job(nj, 0);

@@ -154,16 +154,9 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
         glp_set_obj_coef(lp, col, -1);
         nz(row_voucher + v, col, 1);
     }
-    glp_load_matrix(lp, m.nonzeros(), m.rows.data(), m.cols.data(), m.values.data());
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_ON;
     // Replans run under the engine's lock: an LP that takes too long gives no advice and
     // placement goes on in deadline order alone.
-    parm.tm_lim = kTimeLimitMs;
-    glp_term_out(GLP_OFF);
-    if (glp_simplex(lp, &parm) == 0 && glp_get_status(lp) == GLP_OPT) {
+    if (solve_lp(lp, m, kTimeLimitMs)) {
         std::vector<std::vector<double>> tasks(nj, std::vector<double>(ns, 0));
         for (int c = 0; c < ncells; ++c) {
             const double x = glp_get_col_prim(lp, c + 1);
