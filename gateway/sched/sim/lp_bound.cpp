@@ -221,7 +221,7 @@ LpResult lp_bound(const Trace& t) {
                 staging += yuan;
                 out.per_job[t.jobs[(c - first_y) / ns].id].staging += yuan;
             }
-            for (int c = first_d; c <= col; ++c) { voucher += glp_get_col_prim(lp, c); if (getenv("LPV")) fprintf(stderr, "LPV %s %s@%s %.0f / %.0f\n", t.config.vouchers[c - first_d].id.c_str(), t.config.vouchers[c - first_d].tenant.c_str(), t.config.vouchers[c - first_d].site.c_str(), glp_get_col_prim(lp, c), t.config.vouchers[c - first_d].cap_yuan); }
+            for (int c = first_d; c <= col; ++c) voucher += glp_get_col_prim(lp, c);
             out.cost = render + staging - voucher;
             out.staging_cost = staging;
             out.voucher = voucher;

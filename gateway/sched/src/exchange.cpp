@@ -37,7 +37,7 @@ void Scheduler::Impl::exchange(Plan& p, double now, const std::vector<std::strin
         for (const std::string& site : sites) {
             double x = staging_bytes(site, j.info) <= 0 ? 1.0 : 0.0;
             for (const Voucher* v : vouchers.applicable(j.info.tenant, site, now, 1e300))
-                if (voucher_left[v->id] > 1e-6) {
+                if (auto left = voucher_left.find(v->id); left != voucher_left.end() && left->second > 1e-6) {
                     x += v->discount_pct / 100.0;
                     break;
                 }

@@ -23,6 +23,13 @@ constexpr double kMaxHorizon = 30 * 86400.0;
 
 }  // namespace
 
+bool placed_before(double dl_a, const JobInfo& a, double dl_b, const JobInfo& b) {
+    if (dl_a != dl_b) return dl_a < dl_b;
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.submitted != b.submitted) return a.submitted < b.submitted;
+    return a.id < b.id;
+}
+
 bool Scheduler::Impl::probing(const JobState& j, double now) const {
     return j.info.probes_pending > 0 && now - j.info.submitted < opt.probe_timeout_s;
 }
@@ -292,6 +299,7 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
 }
 
 void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
+                                const std::map<std::string, std::set<std::string>>& advised,
                                 std::map<std::string, double>& voucher_left) const {
     struct Item {
         const JobState* j;
@@ -305,10 +313,7 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
     std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
         if (priority_first && a.j->info.priority != b.j->info.priority)
             return a.j->info.priority > b.j->info.priority;
-        if (a.dl != b.dl) return a.dl < b.dl;
-        if (a.j->info.priority != b.j->info.priority) return a.j->info.priority > b.j->info.priority;
-        if (a.j->info.submitted != b.j->info.submitted) return a.j->info.submitted < b.j->info.submitted;
-        return a.j->info.id < b.j->info.id;
+        return placed_before(a.dl, a.j->info, b.dl, b.j->info);
     });
     auto tasks_at = [&p](const JobPlan& jp, const std::string& site) {
         double tasks = 0;
@@ -316,17 +321,6 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
             if (p.pools[pc.pool].site == site) tasks += pc.tasks;
         return tasks;
     };
-    std::map<std::string, std::set<std::string>> advised;
-    if (opt.site_lp) {
-        std::vector<LpJob> lj;
-        for (const Item& it : order) {
-            if (it.dl <= now) continue;
-            const int n = it.j->info.tasks_queued;
-            lj.push_back({it.j, n * (1 + opt.z * estimate(it.j->info.workload).uncertainty(n)), it.dl,
-                          tail_factor(*it.j)});
-        }
-        advised = lp_sites(p, lj, now, voucher_left);
-    }
     std::set<std::string> all_sites;
     for (const PoolSnap& ps : p.pools) all_sites.insert(ps.site);
     std::vector<const JobState*> late;
@@ -514,9 +508,13 @@ void Scheduler::Impl::replan(double now) {
     std::map<std::string, double> vleft;
     for (const auto& v : config.vouchers) vleft[v.id] = vouchers.remaining(v);
 
+    // The site LP sees every job at once, so it does not depend on the placement order:
+    // one solve serves both orders below.
+    std::map<std::string, std::set<std::string>> advised;
+    if (opt.site_lp) advised = lp_sites(base, lp_jobs(now), now, vleft);
     Plan a = base;
     auto va = vleft;
-    plan_jobs(a, now, false, va);
+    plan_jobs(a, now, false, advised, va);
     auto late_by_priority = [](const Plan& p, const std::map<std::string, JobState>& js) {
         std::map<int, int, std::greater<int>> late;
         for (const auto& [id, jp] : p.jobs)
@@ -536,7 +534,7 @@ void Scheduler::Impl::replan(double now) {
         // more of them; keep whichever plan leaves fewer high-priority jobs late.
         Plan b = base;
         auto vb = vleft;
-        plan_jobs(b, now, true, vb);
+        plan_jobs(b, now, true, advised, vb);
         auto late_b = late_by_priority(b, jobs);
         std::set<int, std::greater<int>> levels;
         for (auto& [k, v] : late_a) levels.insert(k);

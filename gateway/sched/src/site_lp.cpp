@@ -35,11 +35,27 @@ struct Cell {
 
 }  // namespace
 
+std::vector<LpJob> Scheduler::Impl::lp_jobs(double now) const {
+    std::vector<LpJob> out;
+    for (const auto& [id, j] : jobs) {
+        if (!j.info.active || j.info.tasks_queued <= 0 || probing(j, now)) continue;
+        const double dl = planning_deadline(j, now);
+        if (dl <= now) continue;
+        const int n = j.info.tasks_queued;
+        out.push_back({&j, n * (1 + opt.z * estimate(j.info.workload).uncertainty(n)), dl, tail_factor(j)});
+    }
+    // In deadline order, as placement goes: equal-cost LP optima then resolve alike.
+    std::sort(out.begin(), out.end(), [](const LpJob& a, const LpJob& b) {
+        return placed_before(a.deadline, a.job->info, b.deadline, b.job->info);
+    });
+    return out;
+}
+
 std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
-    const Plan& p, const std::vector<LpJob>& lp_jobs, double now,
+    const Plan& p, const std::vector<LpJob>& lp_in, double now,
     const std::map<std::string, double>& voucher_left) const {
     std::map<std::string, std::set<std::string>> out;
-    if (lp_jobs.size() < 2 || p.pools.empty()) return out;
+    if (lp_in.size() < 2 || p.pools.empty()) return out;
     const int slots = p.slots();
     const int np = static_cast<int>(p.pools.size());
     std::map<std::string, int> site_index;
@@ -51,8 +67,8 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     for (std::size_t v = 0; v < config.vouchers.size(); ++v) voucher_index[config.vouchers[v].id] = static_cast<int>(v);
 
     std::vector<Cell> cells;
-    for (std::size_t jn = 0; jn < lp_jobs.size(); ++jn) {
-        const LpJob& lj = lp_jobs[jn];
+    for (std::size_t jn = 0; jn < lp_in.size(); ++jn) {
+        const LpJob& lj = lp_in[jn];
         const JobInfo& info = lj.job->info;
         std::vector<Cell> mine;
         std::vector<double> site_tasks(ns, 0);
@@ -107,13 +123,13 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     glp_set_obj_dir(lp, GLP_MIN);
     LpMatrix m;
     auto nz = [&m](int row, int col, double v) { m.add(row, col, v); };
-    const int nj = static_cast<int>(lp_jobs.size());
+    const int nj = static_cast<int>(lp_in.size());
     const int nv = static_cast<int>(config.vouchers.size());
     // Rows: demand per job, capacity per (pool, slot), voucher per voucher, then one per
     // cell at a site the job has not staged.
     const int row_demand = 1, row_cap = row_demand + nj, row_voucher = row_cap + np * slots;
     glp_add_rows(lp, nj + np * slots + nv);
-    for (int j = 0; j < nj; ++j) glp_set_row_bnds(lp, row_demand + j, GLP_LO, lp_jobs[j].demand, 0);
+    for (int j = 0; j < nj; ++j) glp_set_row_bnds(lp, row_demand + j, GLP_LO, lp_in[j].demand, 0);
     for (int i = 0; i < np; ++i)
         for (int k = 0; k < slots; ++k)
             glp_set_row_bnds(lp, row_cap + i * slots + k, GLP_UP, 0, std::max(0.0, p.cap[i][k] - p.used[i][k]));
@@ -133,7 +149,7 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     for (int c = 0; c < ncells; ++c) {
         const Cell& cl = cells[c];
         const PoolSnap& ps = p.pools[cl.pool];
-        const double bytes = staging_bytes(ps.site, lp_jobs[cl.job].job->info);
+        const double bytes = staging_bytes(ps.site, lp_in[cl.job].job->info);
         if (bytes <= 0 || !ps.site_cfg) continue;
         auto [it, fresh] = y_col.try_emplace({cl.job, site_index.at(ps.site)}, 0);
         if (fresh) {
@@ -163,10 +179,10 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
             if (x > 1e-6) tasks[cells[c].job][site_index.at(p.pools[cells[c].pool].site)] += x / cells[c].tau;
         }
         for (int j = 0; j < nj; ++j) {
-            auto& sites = out[lp_jobs[j].job->info.id];
+            auto& sites = out[lp_in[j].job->info.id];
             for (int s = 0; s < ns; ++s)
-                if (tasks[j][s] >= kMinShare * lp_jobs[j].demand) sites.insert(site_name[s]);
-            if (sites.empty()) out.erase(lp_jobs[j].job->info.id);
+                if (tasks[j][s] >= kMinShare * lp_in[j].demand) sites.insert(site_name[s]);
+            if (sites.empty()) out.erase(lp_in[j].job->info.id);
         }
     }
     glp_delete_prob(lp);

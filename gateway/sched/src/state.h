@@ -88,6 +88,9 @@ struct PlaceRequest {
     std::map<std::string, double> surcharge;
 };
 
+// Deadline order (planning deadline, then priority, submission, id), planner.cpp.
+bool placed_before(double dl_a, const JobInfo& a, double dl_b, const JobInfo& b);
+
 // A job as the site LP sees it (site_lp.cpp).
 struct LpJob {
     const JobState* job = nullptr;
@@ -118,7 +121,9 @@ struct Scheduler::Impl {
     // Like unplace / the place that made `jp`, vouchers included.
     void unbook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const;
     void rebook(Plan& p, const JobPlan& jp, std::map<std::string, double>& voucher_left) const;
-    // site_lp.cpp: per job, the sites a joint LP over `jobs` uses (empty: no advice).
+    // site_lp.cpp: the jobs to plan now (active, queued, not probing, deadline ahead) as
+    // the LP sees them, and per job the sites a joint LP over them uses (empty: no advice).
+    std::vector<LpJob> lp_jobs(double now) const;
     std::map<std::string, std::set<std::string>> lp_sites(const Plan& p, const std::vector<LpJob>& jobs,
                                                           double now,
                                                           const std::map<std::string, double>& voucher_left) const;
@@ -132,7 +137,9 @@ struct Scheduler::Impl {
     double planning_deadline(const JobState& j, double now) const;
     double tail_factor(const JobState& j) const;
     bool probing(const JobState& j, double now) const;
+    // `advised`: the site LP's sites per job (none: any site).
     void plan_jobs(Plan& p, double now, bool priority_first,
+                   const std::map<std::string, std::set<std::string>>& advised,
                    std::map<std::string, double>& voucher_left) const;
 
     // shared helpers (scheduler.cpp)
