@@ -292,6 +292,94 @@ TEST_CASE("a capped voucher goes to the job with the dearer alternative") {
     CHECK(a.cost_yuan + b.cost_yuan == Approx(cap + 500 / 60.0 * 0.8).epsilon(0.01));
 }
 
+TEST_CASE("the cell LP gives a class to the job whose scene it speeds up most") {
+    // One site, one worker of class X (1 yuan/h) and one of Y (0.9 yuan/h), equal
+    // benchmarks. Job e (deadline 4 h 3 min) renders a task in 60 s on either; job l
+    // (4 h 30 min) takes 60 s on X but 30 s on Y. 240 tasks each. In deadline order e
+    // takes Y for 4 h (3.60 yuan) and l gets Y's last 29 min (58 tasks) and X for the
+    // rest (3.47): 7.07. Jointly, l has Y for 2 h (1.80) and e fills what is left of Y
+    // and then X (about 2.0 + 1.8): 5.6 (5.57 as the plan counts 95% of the capacity
+    // after the first hour). Neither the site LP (one site) nor the exchange pass (no
+    // snapshot or voucher to contest) sees it.
+    auto plan = [](bool cell_lp) {
+        Options o = MiniFarm::exact_options();
+        o.cell_lp = cell_lp;
+        SitesConfig c;
+        Site s;
+        s.name = "s";
+        s.yuan_per_gpu_hour = {{"X", 1.0}, {"Y", 0.9}};
+        c.sites["s"] = s;
+        Scheduler sched(o);
+        sched.set_config(c);
+        const WorkerInfo wx{"wx", "s", "X", 1, 8, 100}, wy{"wy", "s", "Y", 1, 8, 100};
+        sched.upsert_worker(wx);
+        sched.upsert_worker(wy);
+        auto teach = [&](const std::string& workload, const WorkerInfo& w, double seconds) {
+            Observation ob;
+            ob.pixel_samples = 1e6;
+            ob.rays = 6e9;  // 6,000 Mrays: 60 s at the benchmark's 100 Mrays/s
+            ob.trace_s = ob.wall_s = seconds;
+            sched.observe(workload, w, ob);
+        };
+        teach("we", wx, 60);
+        teach("we", wy, 60);
+        teach("wl", wx, 60);
+        teach("wl", wy, 30);
+        for (auto [id, dl] : {std::pair{"e", 4 * kHour + 180}, std::pair{"l", 4.5 * kHour}}) {
+            JobInfo j;
+            j.id = id;
+            j.tenant = "t";
+            j.snapshot = std::string("snap-") + id;
+            j.workload = std::string("w") + id;
+            j.submitted = kT0;
+            j.deadline = kT0 + dl;
+            j.tasks_queued = 240;
+            j.pixel_samples_per_task = 1e6;
+            sched.upsert_job(j);
+        }
+        sched.replan(kT0);
+        return std::pair{sched.outlook("e"), sched.outlook("l")};
+    };
+    const auto [e, l] = plan(true);
+    CHECK(e.on_time);
+    CHECK(l.on_time);
+    CHECK(l.tasks_by_pool.at("s/Y") == Approx(240).epsilon(0.01));
+    CHECK(e.tasks_by_pool.at("s/X") > 90);
+    CHECK(e.cost_yuan + l.cost_yuan == Approx(5.6).epsilon(0.01));
+    const auto [ge, gl] = plan(false);  // deadline order alone, as worked out above
+    CHECK(ge.tasks_by_pool.at("s/Y") > 230);
+    CHECK(gl.tasks_by_pool.at("s/X") > 170);
+    CHECK(ge.cost_yuan + gl.cost_yuan == Approx(7.07).epsilon(0.01));
+}
+
+TEST_CASE("a job booked ahead starts no task before its start time") {
+    Scheduler sched(MiniFarm::exact_options());
+    SitesConfig c;
+    c.sites["s"] = flat_site("s", 1);
+    sched.set_config(c);
+    sched.upsert_worker(WorkerInfo{"w", "s", "cpu", 0, 1, 1});
+    Observation ob;
+    ob.pixel_samples = 1e6;
+    ob.wall_s = 60;
+    sched.observe("wj", WorkerInfo{"teacher", "", "cpu", 0, 1, 1}, ob);
+    JobInfo j;
+    j.id = "j";
+    j.workload = "wj";
+    j.submitted = kT0;
+    j.not_before = kT0 + kHour;
+    j.deadline = kT0 + 3 * kHour;
+    j.tasks_queued = 10;
+    j.pixel_samples_per_task = 1e6;
+    sched.upsert_job(j);
+    auto take = [](const std::string&, bool) { return true; };
+    CHECK_FALSE(sched.dispatch("w", kT0, take));
+    CHECK_FALSE(sched.dispatch("w", kT0 + kHour - 60, take));
+    const auto o = sched.outlook("j");
+    CHECK(o.on_time);
+    CHECK(o.finish >= kT0 + kHour + 600);  // ten minutes of work from its start
+    CHECK(sched.dispatch("w", kT0 + kHour, take));
+}
+
 TEST_CASE("a budget the plan would exceed is reported before anything is spent") {
     MiniFarm f;
     f.add_site(flat_site("s", 6));  // 0.1 yuan a minute

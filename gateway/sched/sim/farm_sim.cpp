@@ -66,8 +66,17 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     bool no_site_lp = false;
     app.add_flag("--no-site-lp", no_site_lp, "place in deadline order without the joint site LP");
+    bool no_cell_lp = false;
+    app.add_flag("--no-cell-lp", no_cell_lp, "keep placement's cells (no joint cell LP after it)");
+    Foresight know;
+    app.add_flag("--know-frame-times", know.frame_times,
+                 "tell the scheduler every frame's true work (no probes): what estimating costs");
+    app.add_flag("--know-arrivals", know.arrivals,
+                 "tell the scheduler every job from the start (implies --know-frame-times)");
     CLI11_PARSE(app, argc, argv);
     if (no_site_lp) opt.site_lp = false;
+    if (no_cell_lp) opt.cell_lp = false;
+    if (know.arrivals) know.frame_times = true;
     if (spec.frames < spec.jobs * 100) {
         std::fprintf(stderr, "farm-sim: --frames must be at least 100 per job\n");
         return 2;
@@ -80,6 +89,8 @@ int main(int argc, char** argv) {
                 spec.sites, trace.workers.size(), classes, spec.mtbf_h, trace.jobs.size(),
                 trace.frames(), trace.config.vouchers.size(),
                 static_cast<unsigned long long>(spec.seed));
+    if (know.frame_times)
+        std::printf("foresight for xixuan: every frame's work%s\n", know.arrivals ? ", every job's arrival" : "");
 
     std::future<LpResult> lp;
     if (!no_lp) lp = std::async(std::launch::async, [&] { return lp_bound(trace); });
@@ -91,7 +102,7 @@ int main(int argc, char** argv) {
     std::vector<double> wall;
     for (Policy p : ps) {
         const auto a = std::chrono::steady_clock::now();
-        results.push_back(simulate(trace, p, opt));
+        results.push_back(simulate(trace, p, opt, know));
         wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
     }
     LpResult bound;
@@ -169,6 +180,11 @@ int main(int argc, char** argv) {
                                 hours(it->second.hours_by_period, "valley"));
                 std::printf("\n   ");
                 for (const auto& [s, n] : j.frames_by_site) std::printf(" %s:%d", s.c_str(), n);
+                if (auto it = bound.per_job.find(j.id); it != bound.per_job.end()) {
+                    std::printf("  | LP");
+                    for (const auto& [s, n] : it->second.tasks_by_site)
+                        if (n >= 0.5) std::printf(" %s:%.0f", s.c_str(), n);
+                }
                 std::printf("\n");
             }
         }

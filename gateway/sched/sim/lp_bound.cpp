@@ -211,6 +211,7 @@ LpResult lp_bound(const Trace& t) {
                     auto& pj = out.per_job[t.jobs[cols[c].j].id];
                     pj.gross += yuan;
                     pj.hours_by_period[period] += x / 3600;
+                    pj.tasks_by_site[pl.site] += x / tau(t.jobs[cols[c].j], pl);
                 }
                 if (cols[c].late && x > 1e-6) late_by_job[cols[c].j] += x;
                 late_ws += cols[c].late ? x : 0;

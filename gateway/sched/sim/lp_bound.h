@@ -24,6 +24,7 @@ struct LpResult {
     struct Job {
         double gross = 0, staging = 0;  // rendering before vouchers; staging (fractional)
         std::map<std::string, double> hours_by_period;
+        std::map<std::string, double> tasks_by_site;
     };
     std::map<std::string, Job> per_job;  // by job id: where the relaxation spends
 };

@@ -66,7 +66,7 @@ struct WorkerRun {
 };
 
 struct JobRun {
-    bool arrived = false;
+    bool arrived = false, booked = false;
     std::deque<int> queue;   // frames waiting
     std::deque<int> probes;  // probe frames waiting
     int probes_running = 0, done = 0;
@@ -77,7 +77,8 @@ struct JobRun {
 
 class Sim {
   public:
-    Sim(const Trace& t, Policy p, const sched::Options& o) : t_(t), p_(p), sched_(o) {
+    Sim(const Trace& t, Policy p, const sched::Options& o, Foresight f)
+        : t_(t), p_(p), know_(f), sched_(o) {
         for (std::size_t i = 0; i < t.workers.size(); ++i) widx_[t.workers[i].id] = static_cast<int>(i);
         for (std::size_t i = 0; i < t.jobs.size(); ++i) jidx_[t.jobs[i].id] = static_cast<int>(i);
         sched_.set_config(t.config);
@@ -92,6 +93,8 @@ class Sim {
     SimResult run() {
         for (std::size_t i = 0; i < t_.jobs.size(); ++i) push(t_.jobs[i].arrival, Ev::arrive, static_cast<int>(i));
         for (std::size_t i = 0; i < t_.workers.size(); ++i) push(t_.workers[i].join, Ev::up, static_cast<int>(i));
+        if (p_ == Policy::xixuan && know_.arrivals)
+            for (std::size_t i = 0; i < t_.jobs.size(); ++i) book_ahead(static_cast<int>(i));
         push(t_.t0, Ev::tick, 0);
         long remaining = r_.frames;
         double first = 1e300, last = 0;
@@ -188,6 +191,7 @@ class Sim {
         i.workload = job.id;
         i.priority = job.priority;
         i.submitted = job.arrival;
+        i.not_before = job.arrival;
         i.deadline = job.deadline;
         i.spent_yuan = jr.spent;
         i.snapshot_bytes = job.snapshot_bytes;
@@ -200,13 +204,45 @@ class Sim {
     void arrive(int j, double now) {
         JobRun& jr = j_[j];
         jr.arrived = true;
+        if (jr.booked) return;  // known since the start; its tasks may run from now
         const int n = static_cast<int>(t_.jobs[j].frame_mrays.size());
         for (int f : interleaved(n)) jr.queue.push_back(f);
         if (p_ == Policy::xixuan) {
-            for (int k = 0; k < kProbes; ++k) jr.probes.push_back(k * (n - 1) / (kProbes - 1));
+            if (know_.frame_times)
+                tell_frame_times(j);
+            else
+                for (int k = 0; k < kProbes; ++k) jr.probes.push_back(k * (n - 1) / (kProbes - 1));
             sched_.upsert_job(info(j));
         }
         (void)now;
+    }
+
+    // Foresight: the job is known from the start, its tasks queued but not startable
+    // before its arrival (the scheduler's not_before; take() refuses them as well).
+    void book_ahead(int j) {
+        JobRun& jr = j_[j];
+        jr.booked = true;
+        const int n = static_cast<int>(t_.jobs[j].frame_mrays.size());
+        for (int f : interleaved(n)) jr.queue.push_back(f);
+        tell_frame_times(j);
+        sched_.upsert_job(info(j));
+    }
+
+    // Foresight: every frame's true work on one worker of each class, as if rendered.
+    void tell_frame_times(int j) {
+        const SimJob& job = t_.jobs[j];
+        std::map<std::string, int> one_per_class;
+        for (std::size_t w = 0; w < t_.workers.size(); ++w)
+            one_per_class.try_emplace(t_.workers[w].cls, static_cast<int>(w));
+        for (const auto& [cls, w] : one_per_class)
+            for (double mrays : job.frame_mrays) {
+                sched::Observation o;
+                o.pixel_samples = job.pixel_samples;
+                o.rays = mrays * 1e6;
+                o.wall_s = frame_seconds(job, mrays, t_.workers[w]);
+                o.trace_s = o.wall_s - job.overhead_s;
+                sched_.observe(job.id, winfo(w), o);
+            }
     }
 
     sched::WorkerInfo winfo(int w) const {
@@ -353,7 +389,7 @@ class Sim {
                     const int j = jidx_.at(job);
                     JobRun& jr = j_[j];
                     auto& q = probe ? jr.probes : jr.queue;
-                    if (q.empty()) return false;
+                    if (q.empty() || !jr.arrived) return false;
                     chosen_job = j;
                     chosen_frame = q.front();
                     chosen_probe = probe;
@@ -400,6 +436,7 @@ class Sim {
 
     const Trace& t_;
     Policy p_;
+    Foresight know_;
     sched::Scheduler sched_;
     sched::VoucherBook books_;
     std::map<std::string, int> widx_, jidx_;
@@ -422,8 +459,8 @@ sched::Options sim_options() {
     return o;
 }
 
-SimResult simulate(const Trace& t, Policy p, const sched::Options& options) {
-    Sim s(t, p, options);
+SimResult simulate(const Trace& t, Policy p, const sched::Options& options, Foresight foresight) {
+    Sim s(t, p, options, foresight);
     return s.run();
 }
 

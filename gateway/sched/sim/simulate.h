@@ -42,7 +42,16 @@ struct SimResult {
     double utilization() const { return avail_s > 0 ? busy_s / avail_s : 0; }
 };
 
+// What the xixuan policy is told ahead, to measure what not knowing costs (the gateway
+// knows neither): every frame's true work (no probes, estimates from the trace itself),
+// and every job from the start, booked to begin at its arrival. The LP bound knows both.
+struct Foresight {
+    bool frame_times = false;
+    bool arrivals = false;  // needs frame_times: a job still probing is not planned
+};
+
 // `options` tunes the scheduler (the xixuan policy); the defaults are the gateway's.
-SimResult simulate(const Trace& t, Policy p, const sched::Options& options = sim_options());
+SimResult simulate(const Trace& t, Policy p, const sched::Options& options = sim_options(),
+                   Foresight foresight = {});
 
 }  // namespace farm::sim

@@ -75,7 +75,7 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
     {
         std::vector<JobState*> probing;
         for (auto& [id, j] : I.jobs)
-            if (j.info.active && j.info.probes_pending > 0) probing.push_back(&j);
+            if (j.info.active && j.info.probes_pending > 0 && now >= j.info.not_before) probing.push_back(&j);
         std::sort(probing.begin(), probing.end(), [](const JobState* a, const JobState* b) {
             return a->info.submitted < b->info.submitted;
         });
@@ -97,7 +97,7 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
     std::vector<std::pair<std::string, double>*> cands;
     for (auto& a : alloc) {
         auto j = I.jobs.find(a.first);
-        if (a.second > 1e-6 && j != I.jobs.end() && j->second.info.active &&
+        if (a.second > 1e-6 && j != I.jobs.end() && j->second.info.active && now >= j->second.info.not_before &&
             j->second.outlook.on_time && j->second.info.tasks_queued > 0 &&
             !I.probing(j->second, now))
             cands.push_back(&a);
@@ -154,7 +154,7 @@ std::optional<Decision> Scheduler::dispatch(const std::string& worker, double no
     std::vector<JobState*> late;
     for (auto& [id, j] : I.jobs)
         if (j.info.active && j.info.tasks_queued > 0 && j.outlook.planned && !j.outlook.on_time &&
-            !I.probing(j, now))
+            now >= j.info.not_before && !I.probing(j, now))
             late.push_back(&j);
     std::sort(late.begin(), late.end(), [&](const JobState* a, const JobState* b) {
         if (a->info.priority != b->info.priority) return a->info.priority > b->info.priority;

@@ -31,7 +31,7 @@ bool placed_before(double dl_a, const JobInfo& a, double dl_b, const JobInfo& b)
 }
 
 bool Scheduler::Impl::probing(const JobState& j, double now) const {
-    return j.info.probes_pending > 0 && now - j.info.submitted < opt.probe_timeout_s;
+    return j.info.probes_pending > 0 && now - std::max(j.info.submitted, j.info.not_before) < opt.probe_timeout_s;
 }
 
 void Scheduler::Impl::build_pools(Plan& p, double now) const {
@@ -134,6 +134,7 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
         tau[i] = pool_task_seconds(j.info, ps);
         ready[i] = site_ready(ps.site, j.info, now);
         pool_vouchers[i] = vouchers.applicable(j.info.tenant, ps.site, now, 1e300);
+        if (r.mode == PlaceRequest::Mode::given) continue;
         for (int k = 0; k < slots; ++k) {
             if (r.mode == PlaceRequest::Mode::cheapest && p.edges[k] >= r.deadline - r.tail * tau[i])
                 break;
@@ -229,6 +230,19 @@ JobPlan Scheduler::Impl::place(Plan& p, const JobState& j, const PlaceRequest& r
             const double before = p.used[c.pool][c.slot] / ps.units;
             add_piece(c, ws, c.t0 + before + std::max(ws / ps.units, tau[c.pool]));
         }
+    } else if (r.mode == PlaceRequest::Mode::given) {
+        auto given = r.given;
+        std::sort(given.begin(), given.end(), [&](const auto& a, const auto& b) {
+            return a.slot != b.slot ? a.slot < b.slot : tau[a.pool] < tau[b.pool];
+        });
+        for (const auto& g : given) {
+            if (tau[g.pool] <= 0) continue;  // a pool the request excludes
+            const PoolSnap& ps = p.pools[g.pool];
+            const Cand c{g.pool, g.slot, std::max(p.edges[g.slot], ready[g.pool]), p.edges[g.slot + 1], 0};
+            const double before = p.used[c.pool][c.slot] / ps.units;
+            add_piece(c, g.worker_s, c.t0 + before + std::max(g.worker_s / ps.units, tau[c.pool]));
+        }
+        if (left > 0 && left < 1e-6 * std::max(1.0, r.demand)) left = 0;  // the LP's rounding
     } else {
         // Earliest finish: slot by slot, every free worker at once (the fastest ones up
         // to the job's parallelism); in the last slot the work is spread so all pools
@@ -439,6 +453,7 @@ void Scheduler::Impl::plan_jobs(Plan& p, double now, bool priority_first,
         p.jobs[j.info.id] = std::move(jp);
     }
     exchange(p, now, placed, requests, voucher_left);
+    if (opt.cell_lp) reallocate(p, now, placed, requests, voucher_left);
     std::sort(late.begin(), late.end(), [](const JobState* a, const JobState* b) {
         if (a->info.priority != b->info.priority) return a->info.priority > b->info.priority;
         const double da = a->info.deadline.value_or(1e300), db = b->info.deadline.value_or(1e300);

@@ -84,10 +84,11 @@ double Scheduler::Impl::staging_delay(const Site* site, double bytes) const {
 }
 
 double Scheduler::Impl::site_ready(const std::string& site, const JobInfo& j, double now) const {
+    const double start = std::max(now, j.not_before);
     const double bytes = staging_bytes(site, j);
-    if (bytes > 0) return now + staging_delay(config.site(site), bytes);
+    if (bytes > 0) return start + staging_delay(config.site(site), bytes);
     auto it = staging_ready.find({site, j.snapshot});
-    return it == staging_ready.end() ? now : std::max(now, it->second);
+    return it == staging_ready.end() ? start : std::max(start, it->second);
 }
 
 std::string Scheduler::Impl::home_site(const JobInfo& j, double now) const {

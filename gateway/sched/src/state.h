@@ -77,7 +77,8 @@ struct Plan {
 
 // What a placement may use and how it orders cells.
 struct PlaceRequest {
-    enum class Mode { cheapest, fastest } mode = Mode::cheapest;
+    // given: exactly the cells in `given` (the cell LP's allocation).
+    enum class Mode { cheapest, fastest, given } mode = Mode::cheapest;
     double demand = 0;             // tasks
     double deadline = 1e300;       // no task may start after it
     double tail = 0;               // ... nor later than tail x its duration before it
@@ -86,6 +87,11 @@ struct PlaceRequest {
     // Staging charged per task at unstaged sites, by site; absent: spread over the most
     // tasks the site could take.
     std::map<std::string, double> surcharge;
+    struct Given {
+        int pool, slot;
+        double worker_s;
+    };
+    std::vector<Given> given;
 };
 
 // Deadline order (planning deadline, then priority, submission, id), planner.cpp.
@@ -132,6 +138,11 @@ struct Scheduler::Impl {
     void exchange(Plan& p, double now, const std::vector<std::string>& order,
                   const std::map<std::string, PlaceRequest>& requests,
                   std::map<std::string, double>& voucher_left) const;
+    // cell_lp.cpp: with each on-time job's sites fixed by placement, one LP re-divides
+    // the cells among them all; kept when cheaper and every job stays on time.
+    void reallocate(Plan& p, double now, const std::vector<std::string>& order,
+                    const std::map<std::string, PlaceRequest>& requests,
+                    std::map<std::string, double>& voucher_left) const;
     std::vector<double> slot_edges(double now, double horizon) const;
     void build_pools(Plan& p, double now) const;
     double planning_deadline(const JobState& j, double now) const;

@@ -45,6 +45,7 @@ struct JobInfo {
     std::string workload;  // jobs (and quotes) with equal workload share estimates
     int priority = 50;     // 0..100
     double submitted = 0;
+    double not_before = 0;  // no task starts earlier (a job booked ahead of its data)
     std::optional<double> deadline, budget_yuan;
     double spent_yuan = 0;      // booked in the ledger so far
     double snapshot_bytes = 0;  // what a site without any of it must stage
@@ -128,6 +129,7 @@ struct Options {
     double staging_payback = 1.5;    // a new site must save this x its staging cost
     double staging_newcomer = 1.0;   // ... and this much more if the last plan did not stage it
     bool site_lp = true;             // a joint LP picks each job's sites before placement
+    bool cell_lp = true;             // and one re-divides the cells once sites are chosen
 };
 
 class Scheduler {

@@ -1,0 +1,174 @@
+// The cell LP: after deadline-order placement has chosen where each on-time job stages,
+// one LP re-divides the cells among all of them. Placement gives each job in turn its
+// cheapest cells, which is optimal only while a cell costs every job the same; per-scene
+// speed factors make a class cheap for one shot and dear for another, vouchers make a
+// site cheap for one tenant, and the first job placed takes what it likes best even
+// when a later job would save more there. With the sites fixed, what is left is a
+// transportation problem: x = worker-seconds of a (pool, slot) cell given to a job,
+// minimise price x tariff minus vouchers, subject to each job's demand, each cell's
+// free capacity, and voucher caps. The placement's own allocation is a feasible point,
+// so the optimum is never dearer; each job's plan is then rebuilt from the LP's cells.
+// Staging is not in the LP: a job may use only the sites its placement stages and
+// those already holding its snapshot, so no transfer is added.
+#include <glpk.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "farm/sched/lp_matrix.h"
+#include "state.h"
+
+namespace farm::sched {
+
+namespace {
+
+// A job is offered its cheapest cells up to this many times its demand (and every cell
+// its placement used, so that placement stays feasible).
+constexpr double kCellsOverDemand = 4.0;
+constexpr int kTimeLimitMs = 2000;
+// Among cells of equal price the LP should prefer the earlier: work left to the end
+// of a window has no room for re-runs. A relative nudge far below any real price step.
+constexpr double kLaterNudge = 1e-5;
+// Keep the LP's plans only when they save at least this much over placement's.
+constexpr double kMinSavingYuan = 1.0;
+
+struct Cell {
+    int job, pool, slot;
+    double free_ws, tau, price_ws;  // price per worker-second, before vouchers
+    int voucher = -1;               // index in config.vouchers
+    double pct = 0;
+};
+
+}  // namespace
+
+void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::string>& order,
+                                 const std::map<std::string, PlaceRequest>& requests,
+                                 std::map<std::string, double>& voucher_left) const {
+    if (order.size() < 2 || p.pools.empty()) return;
+    const int slots = p.slots();
+    const int np = static_cast<int>(p.pools.size());
+    const int nj = static_cast<int>(order.size());
+    std::map<std::string, int> voucher_index;
+    for (std::size_t v = 0; v < config.vouchers.size(); ++v) voucher_index[config.vouchers[v].id] = static_cast<int>(v);
+
+    double before = 0;
+    for (const std::string& id : order) {
+        before += p.jobs.at(id).cost;
+        unbook(p, p.jobs.at(id), voucher_left);
+    }
+    auto restore = [&] {
+        for (const std::string& id : order) rebook(p, p.jobs.at(id), voucher_left);
+    };
+
+    std::vector<Cell> cells;
+    std::vector<double> demand(nj);
+    for (int jn = 0; jn < nj; ++jn) {
+        const JobState& j = jobs.at(order[jn]);
+        const JobPlan& jp = p.jobs.at(order[jn]);
+        const PlaceRequest& r = requests.at(order[jn]);
+        demand[jn] = r.demand;
+        std::set<std::string> sites = jp.staged_sites;
+        std::set<std::pair<int, int>> used;
+        for (const Piece& pc : jp.pieces) {
+            sites.insert(p.pools[pc.pool].site);
+            used.insert({pc.pool, pc.slot});
+        }
+        std::vector<Cell> mine;
+        for (int i = 0; i < np; ++i) {
+            const PoolSnap& ps = p.pools[i];
+            if (!sites.count(ps.site) && staging_bytes(ps.site, j.info) > 0) continue;
+            if (r.excluded.count(ps.site) && !sites.count(ps.site)) continue;
+            const double tau = pool_task_seconds(j.info, ps);
+            if (tau <= 0) continue;
+            const double ready = site_ready(ps.site, j.info, now);
+            const double end = r.deadline - r.tail * tau;
+            const auto applicable = vouchers.applicable(j.info.tenant, ps.site, now, 1e300);
+            for (int k = 0; k < slots && p.edges[k] < end; ++k) {
+                const double t0 = std::max(p.edges[k], ready), t1 = std::min(p.edges[k + 1], end);
+                if (t1 - t0 < 1e-9) continue;
+                const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
+                if (free < 1e-6) continue;
+                Cell c{jn, i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
+                for (const Voucher* v : applicable) {
+                    auto left = voucher_left.find(v->id);
+                    if (v->valid_from <= t0 && t0 < v->valid_until && left != voucher_left.end() &&
+                        left->second > 1e-6) {
+                        c.voucher = voucher_index.at(v->id);
+                        c.pct = v->discount_pct / 100.0;
+                        break;
+                    }
+                }
+                mine.push_back(c);
+            }
+        }
+        std::sort(mine.begin(), mine.end(), [](const Cell& a, const Cell& b) {
+            return a.tau * a.price_ws * (1 - a.pct) < b.tau * b.price_ws * (1 - b.pct);
+        });
+        double room = 0;
+        for (const Cell& c : mine) {
+            if (room >= kCellsOverDemand * r.demand && !used.count({c.pool, c.slot})) continue;
+            room += c.free_ws / c.tau;
+            cells.push_back(c);
+        }
+    }
+
+    glp_prob* lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    LpMatrix m;
+    const int nv = static_cast<int>(config.vouchers.size());
+    const int row_demand = 1, row_cap = row_demand + nj, row_voucher = row_cap + np * slots;
+    glp_add_rows(lp, nj + np * slots + nv);
+    for (int j = 0; j < nj; ++j) glp_set_row_bnds(lp, row_demand + j, GLP_LO, demand[j], 0);
+    for (int i = 0; i < np; ++i)
+        for (int k = 0; k < slots; ++k)
+            glp_set_row_bnds(lp, row_cap + i * slots + k, GLP_UP, 0, std::max(0.0, p.cap[i][k] - p.used[i][k]));
+    for (int v = 0; v < nv; ++v) glp_set_row_bnds(lp, row_voucher + v, GLP_UP, 0, 0);
+    const int ncells = static_cast<int>(cells.size());
+    glp_add_cols(lp, ncells);
+    for (int c = 0; c < ncells; ++c) {
+        const Cell& cl = cells[c];
+        glp_set_col_bnds(lp, c + 1, GLP_DB, 0, cl.free_ws);
+        glp_set_obj_coef(lp, c + 1, cl.price_ws * (1 + kLaterNudge * cl.slot / std::max(1, slots)));
+        m.add(row_demand + cl.job, c + 1, 1 / cl.tau);
+        m.add(row_cap + cl.pool * slots + cl.slot, c + 1, 1);
+        if (cl.voucher >= 0) m.add(row_voucher + cl.voucher, c + 1, -cl.pct * cl.price_ws);
+    }
+    for (int v = 0; v < nv; ++v) {
+        const int col = glp_add_cols(lp, 1);
+        auto left = voucher_left.find(config.vouchers[v].id);
+        const double cap = left == voucher_left.end() ? 0.0 : std::max(0.0, left->second);
+        glp_set_col_bnds(lp, col, cap > 0 ? GLP_DB : GLP_FX, 0, cap);
+        glp_set_obj_coef(lp, col, -1);
+        m.add(row_voucher + v, col, 1);
+    }
+    // Under the engine's lock, as the site LP: no answer in time keeps placement's plans.
+    std::vector<std::vector<PlaceRequest::Given>> given(nj);
+    const bool solved = solve_lp(lp, m, kTimeLimitMs);
+    if (solved)
+        for (int c = 0; c < ncells; ++c) {
+            const double x = glp_get_col_prim(lp, c + 1);
+            if (x > 1e-6) given[cells[c].job].push_back({cells[c].pool, cells[c].slot, x});
+        }
+    glp_delete_prob(lp);
+    if (!solved) return restore();
+
+    std::map<std::string, JobPlan> fresh;
+    double after = 0;
+    bool all_on_time = true;
+    for (int jn = 0; jn < nj && all_on_time; ++jn) {
+        PlaceRequest r = requests.at(order[jn]);
+        r.mode = PlaceRequest::Mode::given;
+        r.given = std::move(given[jn]);
+        JobPlan jp = place(p, jobs.at(order[jn]), r, now, voucher_left);
+        all_on_time = jp.on_time;
+        after += jp.cost;
+        fresh.emplace(order[jn], std::move(jp));
+    }
+    if (!all_on_time || after > before - kMinSavingYuan) {
+        for (const auto& [id, jp] : fresh) unbook(p, jp, voucher_left);
+        return restore();
+    }
+    for (auto& [id, jp] : fresh) p.jobs[id] = std::move(jp);
+}
+
+}  // namespace farm::sched
