@@ -9,7 +9,8 @@
 //             that j uses <= y[j,s]  (tighter forms of the same, valid for 0/1 y)
 //             d[v] <= pct * priced x of v's tenant at v's site in its window, d <= cap.
 // Slots are hours from Monday 00:00 China time, and every tariff window in the trace is
-// on the hour, so each slot has one multiplier. A job the relaxation cannot finish by
+// on the hour, so each slot has one multiplier. A job renders at a site only after the
+// fastest possible transfer of its snapshot there (bytes / bandwidth + a round trip). A job the relaxation cannot finish by
 // its deadline gets hours after it too, at a large penalty, and is counted late.
 #include "lp_bound.h"
 
@@ -121,13 +122,17 @@ LpResult lp_bound(const Trace& t) {
             for (int p = 0; p < np; ++p) {
                 const double tp = tau(job, pools[p]);
                 const sched::Site& site = t.config.sites.at(pools[p].site);
+                // No site holds a snapshot before it is staged there, and the fastest
+                // transfer takes bytes / bandwidth + one round trip.
+                const double ready = job.arrival + job.snapshot_bytes * 8 / (site.link.bandwidth_mbps * 1e6) +
+                                     site.link.rtt_ms / 1000;
                 for (int k = 0; k < slots; ++k) {
                     const double s0 = t.t0 + k * 3600.0, s1 = s0 + 3600;
-                    if (s1 <= job.arrival || cap[p][k] <= 0) continue;
+                    if (s1 <= ready || cap[p][k] <= 0) continue;
                     const bool late = s0 >= job.deadline;
                     if (late && !allow_late) break;
                     const double frac_end = late ? s1 : std::min(s1, job.deadline);
-                    const double frac = (frac_end - std::max(s0, job.arrival)) / 3600;
+                    const double frac = (frac_end - std::max(s0, ready)) / 3600;
                     if (frac <= 0) continue;
                     const double price = pools[p].rate / 3600 * site.tariff.multiplier_at(s0 + 1);
                     cols.push_back({j, p, k, price + (late ? penalty : 0), late,

@@ -1,7 +1,8 @@
 // A lower bound on what any schedule of a trace can cost: the fluid linear relaxation
 // solved with GLPK. It knows every frame's true cost and every outage in advance,
-// splits tasks freely, stages for free in time (paying only the bytes, fractionally),
-// and must still meet each deadline the relaxation can meet at all.
+// splits tasks freely, stages each snapshot at the link's full speed with no queueing
+// (paying only the bytes, fractionally), and must still meet each deadline the
+// relaxation can meet at all.
 #pragma once
 
 #include <map>
