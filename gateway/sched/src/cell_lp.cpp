@@ -10,13 +10,10 @@
 // so the optimum is never dearer; each job's plan is then rebuilt from the LP's cells.
 // Staging is not in the LP: a job may use only the sites its placement stages and
 // those already holding its snapshot, so no transfer is added.
-#include <glpk.h>
-
 #include <algorithm>
 #include <cmath>
 
-#include "farm/sched/lp_matrix.h"
-#include "state.h"
+#include "transport_lp.h"
 
 namespace farm::sched {
 
@@ -31,13 +28,6 @@ constexpr int kTimeLimitMs = 2000;
 constexpr double kLaterNudge = 1e-5;
 // Keep the LP's plans only when they save at least this much over placement's.
 constexpr double kMinSavingYuan = 1.0;
-
-struct Cell {
-    int job, pool, slot;
-    double free_ws, tau, price_ws;  // price per worker-second, before vouchers
-    int voucher = -1;               // index in config.vouchers
-    double pct = 0;
-};
 
 }  // namespace
 
@@ -60,7 +50,7 @@ void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::str
         for (const std::string& id : order) rebook(p, p.jobs.at(id), voucher_left);
     };
 
-    std::vector<Cell> cells;
+    std::vector<LpCell> cells;
     std::vector<double> demand(nj);
     for (int jn = 0; jn < nj; ++jn) {
         const JobState& j = jobs.at(order[jn]);
@@ -73,7 +63,7 @@ void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::str
             sites.insert(p.pools[pc.pool].site);
             used.insert({pc.pool, pc.slot});
         }
-        std::vector<Cell> mine;
+        std::vector<LpCell> mine;
         for (int i = 0; i < np; ++i) {
             const PoolSnap& ps = p.pools[i];
             if (!sites.count(ps.site) && staging_bytes(ps.site, j.info) > 0) continue;
@@ -88,24 +78,15 @@ void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::str
                 if (t1 - t0 < 1e-9) continue;
                 const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
                 if (free < 1e-6) continue;
-                Cell c{jn, i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
-                for (const Voucher* v : applicable) {
-                    auto left = voucher_left.find(v->id);
-                    if (v->valid_from <= t0 && t0 < v->valid_until && left != voucher_left.end() &&
-                        left->second > 1e-6) {
-                        c.voucher = voucher_index.at(v->id);
-                        c.pct = v->discount_pct / 100.0;
-                        break;
-                    }
-                }
+                LpCell c{jn, i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
+                pick_voucher(c, applicable, t0, voucher_left, voucher_index);
+                c.per_task = tau * c.price_ws * (1 - c.pct);
                 mine.push_back(c);
             }
         }
-        std::sort(mine.begin(), mine.end(), [](const Cell& a, const Cell& b) {
-            return a.tau * a.price_ws * (1 - a.pct) < b.tau * b.price_ws * (1 - b.pct);
-        });
+        std::sort(mine.begin(), mine.end(), [](const LpCell& a, const LpCell& b) { return a.per_task < b.per_task; });
         double room = 0;
-        for (const Cell& c : mine) {
+        for (const LpCell& c : mine) {
             if (room >= kCellsOverDemand * r.demand && !used.count({c.pool, c.slot})) continue;
             room += c.free_ws / c.tau;
             cells.push_back(c);
@@ -115,32 +96,9 @@ void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::str
     glp_prob* lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
     LpMatrix m;
-    const int nv = static_cast<int>(config.vouchers.size());
-    const int row_demand = 1, row_cap = row_demand + nj, row_voucher = row_cap + np * slots;
-    glp_add_rows(lp, nj + np * slots + nv);
-    for (int j = 0; j < nj; ++j) glp_set_row_bnds(lp, row_demand + j, GLP_LO, demand[j], 0);
-    for (int i = 0; i < np; ++i)
-        for (int k = 0; k < slots; ++k)
-            glp_set_row_bnds(lp, row_cap + i * slots + k, GLP_UP, 0, std::max(0.0, p.cap[i][k] - p.used[i][k]));
-    for (int v = 0; v < nv; ++v) glp_set_row_bnds(lp, row_voucher + v, GLP_UP, 0, 0);
+    const int row_voucher = add_transport(lp, m, p, demand, cells, static_cast<int>(config.vouchers.size()), kLaterNudge);
+    add_voucher_columns(lp, m, config.vouchers, voucher_left, row_voucher);
     const int ncells = static_cast<int>(cells.size());
-    glp_add_cols(lp, ncells);
-    for (int c = 0; c < ncells; ++c) {
-        const Cell& cl = cells[c];
-        glp_set_col_bnds(lp, c + 1, GLP_DB, 0, cl.free_ws);
-        glp_set_obj_coef(lp, c + 1, cl.price_ws * (1 + kLaterNudge * cl.slot / std::max(1, slots)));
-        m.add(row_demand + cl.job, c + 1, 1 / cl.tau);
-        m.add(row_cap + cl.pool * slots + cl.slot, c + 1, 1);
-        if (cl.voucher >= 0) m.add(row_voucher + cl.voucher, c + 1, -cl.pct * cl.price_ws);
-    }
-    for (int v = 0; v < nv; ++v) {
-        const int col = glp_add_cols(lp, 1);
-        auto left = voucher_left.find(config.vouchers[v].id);
-        const double cap = left == voucher_left.end() ? 0.0 : std::max(0.0, left->second);
-        glp_set_col_bnds(lp, col, cap > 0 ? GLP_DB : GLP_FX, 0, cap);
-        glp_set_obj_coef(lp, col, -1);
-        m.add(row_voucher + v, col, 1);
-    }
     // Under the engine's lock, as the site LP: no answer in time keeps placement's plans.
     std::vector<std::vector<PlaceRequest::Given>> given(nj);
     const bool solved = solve_lp(lp, m, kTimeLimitMs);

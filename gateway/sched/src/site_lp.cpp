@@ -8,13 +8,10 @@
 // offering each job only its cheapest cells, enough for a few times its demand. The
 // greedy placement then runs inside the sites the LP used for each job: the LP settles
 // who goes where; placement keeps the tail, concurrency and safety margins.
-#include <glpk.h>
-
 #include <algorithm>
 #include <cmath>
 
-#include "farm/sched/lp_matrix.h"
-#include "state.h"
+#include "transport_lp.h"
 
 namespace farm::sched {
 
@@ -25,13 +22,6 @@ constexpr double kCellsOverDemand = 4.0;
 // A site counts as used by a job when the LP gives it at least this share of the job.
 constexpr double kMinShare = 0.03;
 constexpr int kTimeLimitMs = 2000;
-
-struct Cell {
-    int job, pool, slot;
-    double free_ws, tau, gross_per_ws, per_task;
-    int voucher = -1;  // index in config.vouchers
-    double pct = 0;
-};
 
 }  // namespace
 
@@ -66,11 +56,11 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     std::map<std::string, int> voucher_index;
     for (std::size_t v = 0; v < config.vouchers.size(); ++v) voucher_index[config.vouchers[v].id] = static_cast<int>(v);
 
-    std::vector<Cell> cells;
+    std::vector<LpCell> cells;
     for (std::size_t jn = 0; jn < lp_in.size(); ++jn) {
         const LpJob& lj = lp_in[jn];
         const JobInfo& info = lj.job->info;
-        std::vector<Cell> mine;
+        std::vector<LpCell> mine;
         std::vector<double> site_tasks(ns, 0);
         for (int i = 0; i < np; ++i) {
             const PoolSnap& ps = p.pools[i];
@@ -85,33 +75,25 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
                 if (t1 - t0 < 1e-9) continue;
                 const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
                 if (free < 1e-6) continue;
-                Cell c{static_cast<int>(jn), i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k], 0};
-                for (const Voucher* v : applicable) {
-                    auto left = voucher_left.find(v->id);
-                    if (v->valid_from <= t0 && t0 < v->valid_until && left != voucher_left.end() &&
-                        left->second > 1e-6) {
-                        c.voucher = voucher_index.at(v->id);
-                        c.pct = v->discount_pct / 100.0;
-                        break;
-                    }
-                }
-                c.per_task = tau * c.gross_per_ws * (1 - c.pct);
+                LpCell c{static_cast<int>(jn), i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
+                pick_voucher(c, applicable, t0, voucher_left, voucher_index);
+                c.per_task = tau * c.price_ws * (1 - c.pct);
                 site_tasks[site_index.at(ps.site)] += free / tau;
                 mine.push_back(c);
             }
         }
         // Rank as placement would (staging spread over what the site could take) and keep
         // the cheapest share.
-        for (Cell& c : mine) {
+        for (LpCell& c : mine) {
             const PoolSnap& ps = p.pools[c.pool];
             const double bytes = staging_bytes(ps.site, info);
             if (bytes > 0 && ps.site_cfg)
                 c.per_task += bytes / 1e9 * ps.site_cfg->link.yuan_per_gb /
                               std::max(1.0, std::min(lj.demand, site_tasks[site_index.at(ps.site)]));
         }
-        std::sort(mine.begin(), mine.end(), [](const Cell& a, const Cell& b) { return a.per_task < b.per_task; });
+        std::sort(mine.begin(), mine.end(), [](const LpCell& a, const LpCell& b) { return a.per_task < b.per_task; });
         double room = 0;
-        for (const Cell& c : mine) {
+        for (const LpCell& c : mine) {
             if (room >= kCellsOverDemand * lj.demand) break;
             room += c.free_ws / c.tau;
             cells.push_back(c);
@@ -124,30 +106,15 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     LpMatrix m;
     auto nz = [&m](int row, int col, double v) { m.add(row, col, v); };
     const int nj = static_cast<int>(lp_in.size());
-    const int nv = static_cast<int>(config.vouchers.size());
-    // Rows: demand per job, capacity per (pool, slot), voucher per voucher, then one per
-    // cell at a site the job has not staged.
-    const int row_demand = 1, row_cap = row_demand + nj, row_voucher = row_cap + np * slots;
-    glp_add_rows(lp, nj + np * slots + nv);
-    for (int j = 0; j < nj; ++j) glp_set_row_bnds(lp, row_demand + j, GLP_LO, lp_in[j].demand, 0);
-    for (int i = 0; i < np; ++i)
-        for (int k = 0; k < slots; ++k)
-            glp_set_row_bnds(lp, row_cap + i * slots + k, GLP_UP, 0, std::max(0.0, p.cap[i][k] - p.used[i][k]));
-    for (int v = 0; v < nv; ++v) glp_set_row_bnds(lp, row_voucher + v, GLP_UP, 0, 0);
+    std::vector<double> demand(nj);
+    for (int j = 0; j < nj; ++j) demand[j] = lp_in[j].demand;
+    // Rows: demand, capacity, vouchers; then one per cell at a site the job has not staged.
+    const int row_voucher = add_transport(lp, m, p, demand, cells, static_cast<int>(config.vouchers.size()), 0);
     const int ncells = static_cast<int>(cells.size());
-    glp_add_cols(lp, ncells);
-    for (int c = 0; c < ncells; ++c) {
-        const Cell& cl = cells[c];
-        glp_set_col_bnds(lp, c + 1, GLP_DB, 0, cl.free_ws);
-        glp_set_obj_coef(lp, c + 1, cl.gross_per_ws);
-        nz(row_demand + cl.job, c + 1, 1 / cl.tau);
-        nz(row_cap + cl.pool * slots + cl.slot, c + 1, 1);
-        if (cl.voucher >= 0) nz(row_voucher + cl.voucher, c + 1, -cl.pct * cl.gross_per_ws);
-    }
     // y per (job, site) the job uses cells of and lacks the snapshot at.
     std::map<std::pair<int, int>, int> y_col;
     for (int c = 0; c < ncells; ++c) {
-        const Cell& cl = cells[c];
+        const LpCell& cl = cells[c];
         const PoolSnap& ps = p.pools[cl.pool];
         const double bytes = staging_bytes(ps.site, lp_in[cl.job].job->info);
         if (bytes <= 0 || !ps.site_cfg) continue;
@@ -162,14 +129,7 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
         nz(row, c + 1, 1);
         nz(row, it->second, -cl.free_ws);
     }
-    for (int v = 0; v < nv; ++v) {
-        const int col = glp_add_cols(lp, 1);
-        auto left = voucher_left.find(config.vouchers[v].id);
-        const double cap = left == voucher_left.end() ? 0.0 : std::max(0.0, left->second);
-        glp_set_col_bnds(lp, col, cap > 0 ? GLP_DB : GLP_FX, 0, cap);
-        glp_set_obj_coef(lp, col, -1);
-        nz(row_voucher + v, col, 1);
-    }
+    add_voucher_columns(lp, m, config.vouchers, voucher_left, row_voucher);
     // Replans run under the engine's lock: an LP that takes too long gives no advice and
     // placement goes on in deadline order alone.
     if (solve_lp(lp, m, kTimeLimitMs)) {
