@@ -63,25 +63,24 @@ TEST_CASE("farm-sim traces are deterministic for a seed", "[sched][sim]") {
     CHECK(simulate(a, Policy::xixuan).cost == simulate(b, Policy::xixuan).cost);
 }
 
-TEST_CASE("farm-sim LP bound: a job that fills a pool at a site pays that site's whole staging",
-          "[sched][sim]") {
-    // Two sites, each with one cheap (1 yuan/h) and one dear (20 yuan/h) worker; one job
-    // of 120 one-minute frames due in an hour: it needs both cheap workers for the whole
-    // hour, so any real schedule stages its 1 GB snapshot (10 yuan/GB) at both sites:
-    // 2 yuan of rendering + 20 of staging (one site alone: 1 + 20 + 10). A bound that
-    // charges staging by the share of the site's hour used (half of each) would say 12.
+namespace {
+
+// Sites each with one cheap (1 yuan/h) and one dear (20 yuan/h) worker and links at
+// 10 yuan/GB; one job of one-minute frames due in an hour with a 1 GB snapshot.
+Trace cheap_and_dear(const std::vector<std::string>& sites, double mbps, int frames) {
     Trace t;
     t.t0 = farm::sched::parse_time("2026-03-02T00:00:00+08:00", "test");
-    for (const char* site : {"a", "b"}) {
+    for (const std::string& site : sites) {
         farm::sched::Site s;
         s.name = site;
         s.yuan_per_gpu_hour = {{"cheap", 1.0}, {"dear", 20.0}};
         s.link.yuan_per_gb = 10;
-        s.link.bandwidth_mbps = 1e6;
+        s.link.bandwidth_mbps = mbps;
+        s.link.rtt_ms = 0;
         t.config.sites[site] = s;
         for (const char* cls : {"cheap", "dear"}) {
             t.config.gpu_classes[cls] = farm::sched::GpuClass{cls, {cls}, 1};
-            t.workers.push_back(SimWorker{std::string(site) + "-" + cls, site, cls, 1.0, t.t0, {}});
+            t.workers.push_back(SimWorker{site + "-" + cls, site, cls, 1.0, t.t0, {}});
         }
     }
     SimJob j;
@@ -90,42 +89,31 @@ TEST_CASE("farm-sim LP bound: a job that fills a pool at a site pays that site's
     j.arrival = t.t0;
     j.deadline = t.t0 + 3600;
     j.snapshot_bytes = 1e9;
-    j.frame_mrays.assign(120, 60.0);
+    j.frame_mrays.assign(frames, 60.0);
     t.jobs.push_back(j);
-    const LpResult lp = lp_bound(t);
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("farm-sim LP bound: a job that fills a pool at a site pays that site's whole staging",
+          "[sched][sim]") {
+    // Two sites; 120 frames: the job needs both cheap workers for the whole hour, so any
+    // real schedule stages its snapshot at both sites: 2 yuan of rendering + 20 of
+    // staging (one site alone: 1 + 20 + 10). A bound that charges staging by the share
+    // of the site's hour used (half of each) would say 12.
+    const LpResult lp = lp_bound(cheap_and_dear({"a", "b"}, 1e6, 120));
     REQUIRE(lp.solved);
     CHECK(lp.late_jobs == 0);
     CHECK(lp.staging_cost == Approx(20).epsilon(1e-6));
-    CHECK(lp.cost == Approx(22).epsilon(1e-4));  // the transfer's few ms go to a dear worker
+    CHECK(lp.cost == Approx(22).epsilon(1e-4));  // the transfer's 8 ms go to a dear worker
 }
 
 TEST_CASE("farm-sim LP bound: no frame renders before its snapshot can reach the site", "[sched][sim]") {
-    // One site, a cheap (1 yuan/h) and a dear (20 yuan/h) worker; 45 one-minute frames due
-    // in an hour; the 1 GB snapshot (10 yuan/GB) takes 30 min over the link. Only 30 min
-    // are left: 30 frames on the cheap worker (0.5) and 15 on the dear one (5), plus 10
-    // of staging. A bound that let rendering start at arrival would say 0.75 + 10.
-    Trace t;
-    t.t0 = farm::sched::parse_time("2026-03-02T00:00:00+08:00", "test");
-    farm::sched::Site s;
-    s.name = "a";
-    s.yuan_per_gpu_hour = {{"cheap", 1.0}, {"dear", 20.0}};
-    s.link.yuan_per_gb = 10;
-    s.link.bandwidth_mbps = 8e3 / 1800;  // 1 GB in 1,800 s
-    s.link.rtt_ms = 0;
-    t.config.sites["a"] = s;
-    for (const char* cls : {"cheap", "dear"}) {
-        t.config.gpu_classes[cls] = farm::sched::GpuClass{cls, {cls}, 1};
-        t.workers.push_back(SimWorker{std::string("a-") + cls, "a", cls, 1.0, t.t0, {}});
-    }
-    SimJob j;
-    j.id = "j";
-    j.tenant = "studio";
-    j.arrival = t.t0;
-    j.deadline = t.t0 + 3600;
-    j.snapshot_bytes = 1e9;
-    j.frame_mrays.assign(45, 60.0);
-    t.jobs.push_back(j);
-    const LpResult lp = lp_bound(t);
+    // One site; 45 frames; the snapshot takes 30 min over the link. Only 30 min are
+    // left: 30 frames on the cheap worker (0.5) and 15 on the dear one (5), plus 10 of
+    // staging. A bound that let rendering start at arrival would say 0.75 + 10.
+    const LpResult lp = lp_bound(cheap_and_dear({"a"}, 8e3 / 1800, 45));  // 1 GB in 1,800 s
     REQUIRE(lp.solved);
     CHECK(lp.late_jobs == 0);
     CHECK(lp.cost == Approx(15.5).epsilon(1e-6));
