@@ -8,7 +8,8 @@
 #
 #   tests/bench/sim_bench.sh [BUILD_DIR] [--quick]
 # Default: the issue's scale, 20 sites, 2,000 workers, 50 jobs, 100,000 frames (about
-# two minutes on two cores, the LP included). --quick: 200 workers, 10 jobs, 5,000 frames.
+# 7 minutes on two cores, the LP and the sweeps included). --quick: 200 workers, 10 jobs,
+# 5,000 frames.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
