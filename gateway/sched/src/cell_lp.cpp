@@ -35,8 +35,6 @@ void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::str
                                  const std::map<std::string, PlaceRequest>& requests,
                                  std::map<std::string, double>& voucher_left) const {
     if (order.size() < 2 || p.pools.empty()) return;
-    const int slots = p.slots();
-    const int np = static_cast<int>(p.pools.size());
     const int nj = static_cast<int>(order.size());
     std::map<std::string, int> voucher_index;
     for (std::size_t v = 0; v < config.vouchers.size(); ++v) voucher_index[config.vouchers[v].id] = static_cast<int>(v);
@@ -63,27 +61,11 @@ void Scheduler::Impl::reallocate(Plan& p, double now, const std::vector<std::str
             sites.insert(p.pools[pc.pool].site);
             used.insert({pc.pool, pc.slot});
         }
-        std::vector<LpCell> mine;
-        for (int i = 0; i < np; ++i) {
-            const PoolSnap& ps = p.pools[i];
-            if (!sites.count(ps.site) && staging_bytes(ps.site, j.info) > 0) continue;
-            if (r.excluded.count(ps.site) && !sites.count(ps.site)) continue;
-            const double tau = pool_task_seconds(j.info, ps);
-            if (tau <= 0) continue;
-            const double ready = site_ready(ps.site, j.info, now);
-            const double end = r.deadline - r.tail * tau;
-            const auto applicable = vouchers.applicable(j.info.tenant, ps.site, now, 1e300);
-            for (int k = 0; k < slots && p.edges[k] < end; ++k) {
-                const double t0 = std::max(p.edges[k], ready), t1 = std::min(p.edges[k + 1], end);
-                if (t1 - t0 < 1e-9) continue;
-                const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
-                if (free < 1e-6) continue;
-                LpCell c{jn, i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
-                pick_voucher(c, applicable, t0, voucher_left, voucher_index);
-                c.per_task = tau * c.price_ws * (1 - c.pct);
-                mine.push_back(c);
-            }
-        }
+        std::vector<LpCell> mine =
+            offer_cells(p, jn, j.info, r.deadline, r.tail, now, voucher_left, voucher_index, [&](const PoolSnap& ps) {
+                if (sites.count(ps.site)) return true;
+                return staging_bytes(ps.site, j.info) <= 0 && !r.excluded.count(ps.site);
+            });
         std::sort(mine.begin(), mine.end(), [](const LpCell& a, const LpCell& b) { return a.per_task < b.per_task; });
         double room = 0;
         for (const LpCell& c : mine) {

@@ -46,8 +46,6 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     const std::map<std::string, double>& voucher_left) const {
     std::map<std::string, std::set<std::string>> out;
     if (lp_in.size() < 2 || p.pools.empty()) return out;
-    const int slots = p.slots();
-    const int np = static_cast<int>(p.pools.size());
     std::map<std::string, int> site_index;
     for (const PoolSnap& ps : p.pools) site_index.try_emplace(ps.site, static_cast<int>(site_index.size()));
     const int ns = static_cast<int>(site_index.size());
@@ -60,28 +58,11 @@ std::map<std::string, std::set<std::string>> Scheduler::Impl::lp_sites(
     for (std::size_t jn = 0; jn < lp_in.size(); ++jn) {
         const LpJob& lj = lp_in[jn];
         const JobInfo& info = lj.job->info;
-        std::vector<LpCell> mine;
+        std::vector<LpCell> mine =
+            offer_cells(p, static_cast<int>(jn), info, lj.deadline, lj.tail, now, voucher_left, voucher_index,
+                        [](const PoolSnap&) { return true; });
         std::vector<double> site_tasks(ns, 0);
-        for (int i = 0; i < np; ++i) {
-            const PoolSnap& ps = p.pools[i];
-            const double tau = pool_task_seconds(info, ps);
-            if (tau <= 0) continue;
-            const double ready = site_ready(ps.site, info, now);
-            const auto applicable = vouchers.applicable(info.tenant, ps.site, now, 1e300);
-            for (int k = 0; k < slots; ++k) {
-                const double end = lj.deadline - lj.tail * tau;
-                if (p.edges[k] >= end) break;
-                const double t0 = std::max(p.edges[k], ready), t1 = std::min(p.edges[k + 1], end);
-                if (t1 - t0 < 1e-9) continue;
-                const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
-                if (free < 1e-6) continue;
-                LpCell c{static_cast<int>(jn), i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
-                pick_voucher(c, applicable, t0, voucher_left, voucher_index);
-                c.per_task = tau * c.price_ws * (1 - c.pct);
-                site_tasks[site_index.at(ps.site)] += free / tau;
-                mine.push_back(c);
-            }
-        }
+        for (const LpCell& c : mine) site_tasks[site_index.at(p.pools[c.pool].site)] += c.free_ws / c.tau;
         // Rank as placement would (staging spread over what the site could take) and keep
         // the cheapest share.
         for (LpCell& c : mine) {

@@ -2,6 +2,7 @@
 // estimates) and the plan it made from that.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -103,6 +104,8 @@ struct LpJob {
     double demand = 0, deadline = 0, tail = 0;
 };
 
+struct LpCell;
+
 struct Scheduler::Impl {
     Options opt;
     SitesConfig config;
@@ -138,6 +141,12 @@ struct Scheduler::Impl {
     void exchange(Plan& p, double now, const std::vector<std::string>& order,
                   const std::map<std::string, PlaceRequest>& requests,
                   std::map<std::string, double>& voucher_left) const;
+    // transport_lp.cpp: the cells a job could use before `deadline` (less its tail) at
+    // the pools `usable` accepts, job index `job`, vouchers priced as placement does.
+    std::vector<LpCell> offer_cells(const Plan& p, int job, const JobInfo& info, double deadline, double tail,
+                                    double now, const std::map<std::string, double>& voucher_left,
+                                    const std::map<std::string, int>& voucher_index,
+                                    const std::function<bool(const PoolSnap&)>& usable) const;
     // cell_lp.cpp: with each on-time job's sites fixed by placement, one LP re-divides
     // the cells among them all; kept when cheaper and every job stays on time.
     void reallocate(Plan& p, double now, const std::vector<std::string>& order,

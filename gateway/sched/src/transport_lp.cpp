@@ -17,6 +17,34 @@ void pick_voucher(LpCell& c, const std::vector<const Voucher*>& applicable, doub
     }
 }
 
+std::vector<LpCell> Scheduler::Impl::offer_cells(const Plan& p, int job, const JobInfo& info, double deadline,
+                                                double tail, double now,
+                                                const std::map<std::string, double>& voucher_left,
+                                                const std::map<std::string, int>& voucher_index,
+                                                const std::function<bool(const PoolSnap&)>& usable) const {
+    std::vector<LpCell> out;
+    for (int i = 0; i < static_cast<int>(p.pools.size()); ++i) {
+        const PoolSnap& ps = p.pools[i];
+        if (!usable(ps)) continue;
+        const double tau = pool_task_seconds(info, ps);
+        if (tau <= 0) continue;
+        const double ready = site_ready(ps.site, info, now);
+        const double end = deadline - tail * tau;
+        const auto applicable = vouchers.applicable(info.tenant, ps.site, now, 1e300);
+        for (int k = 0; k < p.slots() && p.edges[k] < end; ++k) {
+            const double t0 = std::max(p.edges[k], ready), t1 = std::min(p.edges[k + 1], end);
+            if (t1 - t0 < 1e-9) continue;
+            const double free = std::min(p.cap[i][k] - p.used[i][k], ps.units * (t1 - t0));
+            if (free < 1e-6) continue;
+            LpCell c{job, i, k, free, tau, ps.rate / 3600.0 * p.mult[i][k]};
+            pick_voucher(c, applicable, t0, voucher_left, voucher_index);
+            c.per_task = tau * c.price_ws * (1 - c.pct);
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
 int add_transport(glp_prob* lp, LpMatrix& m, const Plan& p, const std::vector<double>& demand,
                   const std::vector<LpCell>& cells, int vouchers, double later_nudge) {
     const int slots = p.slots();
