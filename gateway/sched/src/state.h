@@ -122,7 +122,7 @@ struct Scheduler::Impl {
     bool dirty = true;
     Stats stats;
 
-    // planner.cpp. place() books the cells it uses in `p`; unplace() gives them back.
+    // planner.cpp (replan) and place.cpp. place() books the cells it uses in `p`; unplace() gives them back.
     void replan(double now);
     JobPlan place(Plan& p, const JobState& j, const PlaceRequest& r, double now,
                   std::map<std::string, double>& voucher_left) const;
