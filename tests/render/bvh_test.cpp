@@ -1,6 +1,7 @@
 // The CUDA backend's intersector and texture fetch are shared host/device headers, so
 // they are checked here on the CPU against Embree and OpenImageIO; the [gpu] case
 // compares a real CUDA render with the CPU render when a device is present.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -76,27 +77,31 @@ TEST_CASE("array textures (GPU path) match OpenImageIO lookups (CPU path)",
     Sampler rng(7, 7, 7, 7);
     for (std::size_t t = 0; t < rs.textures.size(); ++t) {
         INFO(rs.textures[t].path);
-        auto in = OIIO::ImageInput::open(rs.textures[t].path);
-        REQUIRE(in);
-        const int w = in->spec().width, h = in->spec().height, nc = in->spec().nchannels;
-        std::vector<unsigned char> px(static_cast<std::size_t>(w) * h * nc),
-            rgba(static_cast<std::size_t>(w) * h * 4, 255);
-        REQUIRE(in->read_image(0, 0, 0, nc, OIIO::TypeDesc::UINT8, px.data()));
-        for (std::size_t i = 0; i < static_cast<std::size_t>(w) * h; ++i)
-            for (int c = 0; c < std::min(nc, 4); ++c) rgba[i * 4 + c] = px[i * nc + c];
-        const ArrayTexture at{rgba.data(), w, h, rs.textures[t].repeat_s,
-                              rs.textures[t].repeat_t};
+        const BakedTexture baked = bake_texture(rs.textures[t]);
+        REQUIRE(baked.levels > 1);
+        const ArrayTexture at = array_texture(baked, rs.textures[t], baked.rgba.data());
         const ArrayTextures arr{&at};
-        double worst = 0;
-        for (int k = 0; k < 200; ++k) {
-            const float u = 3 * rng.next() - 1, v = 3 * rng.next() - 1;
-            float a[4], b[4];
-            oiio.lookup(static_cast<int>(t), u, v, 0.0f, a);
-            arr.lookup(0, u, v, 0.0f, b);
-            for (int c = 0; c < 3; ++c)
-                worst = std::max(worst, double(std::abs(a[c] - b[c])));
+        // Footprints from the finest level to a few texels of the coarsest: each one must
+        // read the MIP level OpenImageIO reads, or minified textures drift apart (with the
+        // finest level alone the mean gap at 64 texels was several percent).
+        for (const float texels : {0.0f, 0.7f, 3.0f, 9.0f, 64.0f}) {
+            INFO("footprint " << texels << " texels");
+            const float width = texels / std::min(baked.width, baked.height);
+            double worst = 0, sum_a = 0, sum_b = 0;
+            for (int k = 0; k < 400; ++k) {
+                const float u = 3 * rng.next() - 1, v = 3 * rng.next() - 1;
+                float a[4], b[4];
+                oiio.lookup(static_cast<int>(t), u, v, width, a);
+                arr.lookup(0, u, v, width, b);
+                for (int c = 0; c < 3; ++c) {
+                    worst = std::max(worst, double(std::abs(a[c] - b[c])));
+                    sum_a += a[c];
+                    sum_b += b[c];
+                }
+            }
+            CHECK(worst < 0.03);
+            CHECK(sum_b == Approx(sum_a).epsilon(0.002));
         }
-        CHECK(worst < 0.02);
     }
 }
 
@@ -106,22 +111,40 @@ TEST_CASE("CUDA render matches the CPU render within sampling noise", "[gpu]") {
         return;
     }
     RenderOptions o = opts(96, 54);
+    o.spp = 16;
+    const Image cpu16 = render::render(demo(), o);
     o.spp = 64;
     RenderStats cs, gs;
     const Image cpu = render::render(demo(), o, &cs);
     o.device = Device::cuda;
     const Image gpu = render::render(demo(), o, &gs);
+    // HDR values clamped so a single firefly does not decide the comparison.
+    auto rmse = [](const Image& a, const Image& b) {
+        double sum = 0;
+        for (std::size_t i = 0; i < a.rgba.size(); i += 4)
+            for (int c = 0; c < 3; ++c) {
+                const double d = std::clamp(a.rgba[i + c], 0.0f, 4.0f) -
+                                 std::clamp(b.rgba[i + c], 0.0f, 4.0f);
+                sum += d * d;
+            }
+        return std::sqrt(sum / (3.0 * a.rgba.size() / 4));
+    };
     double diff = 0, mean = 0;
     for (std::size_t i = 0; i < cpu.rgba.size(); i += 4)
         for (int c = 0; c < 3; ++c) {
             diff += cpu.rgba[i + c] - gpu.rgba[i + c];
             mean += cpu.rgba[i + c];
         }
-    // Same sampler and integrator: the images differ only where float rounding sends a
-    // path elsewhere, so the mean must agree closely.
-    CHECK(std::abs(diff) / mean < 0.02);
+    // Same sampler, integrator and texture levels: the images differ only where float
+    // rounding sends a path elsewhere, far below the noise of fewer samples (on an H200
+    // at 1280x720: means within 0.001%, RMSE 0.002 against a 16-vs-128-spp noise of 0.11).
+    CHECK(std::abs(diff) / mean < 0.005);
+    const double noise = rmse(cpu16, cpu), gap = rmse(gpu, cpu);
+    INFO("cpu-vs-gpu RMSE " << gap << ", 16-vs-64 spp noise " << noise);
+    CHECK(gap < 0.1 * noise);
     WARN("cpu " << cs.mrays_per_second() << " Mrays/s, gpu " << gs.mrays_per_second()
-                << " Mrays/s on " << gs.device);
+                << " Mrays/s on " << gs.device << "; RMSE gpu-cpu " << gap << ", noise "
+                << noise);
 }
 
 TEST_CASE(
@@ -140,9 +163,7 @@ TEST_CASE(
     std::vector<ArrayTexture> arrays;
     for (const auto& t : rs.textures) baked.push_back(bake_texture(t));
     for (std::size_t i = 0; i < baked.size(); ++i)
-        arrays.push_back(ArrayTexture{baked[i].rgba.data(), baked[i].width,
-                                      baked[i].height, rs.textures[i].repeat_s,
-                                      rs.textures[i].repeat_t});
+        arrays.push_back(array_texture(baked[i], rs.textures[i], baked[i].rgba.data()));
     const ArrayTextures tex{arrays.data()};
     double sum_cpu = 0, sum_gpu = 0;
     unsigned long long rays_cpu = 0, rays_gpu = 0;
@@ -156,7 +177,7 @@ TEST_CASE(
             sum_cpu += luminance(a.color);
             sum_gpu += luminance(b.color);
         }
-    CHECK(sum_gpu == Approx(sum_cpu).epsilon(0.03));
+    CHECK(sum_gpu == Approx(sum_cpu).epsilon(0.002));
     CHECK(static_cast<double>(rays_gpu) ==
           Approx(static_cast<double>(rays_cpu)).epsilon(0.03));
 }

@@ -122,8 +122,7 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options,
     std::vector<ArrayTexture> textures;
     for (const TextureSource& src : scene.textures) {
         const BakedTexture b = bake_texture(src);
-        textures.push_back(ArrayTexture{arena.upload(b.rgba), b.width, b.height,
-                                        src.repeat_s, src.repeat_t});
+        textures.push_back(array_texture(b, src, arena.upload(b.rgba)));
     }
     const ArrayTextures tex{arena.upload(textures)};
     const FlatBvh flat = build_bvh(scene);
@@ -139,10 +138,10 @@ Image render_cuda(const RenderScene& scene, const RenderOptions& options,
     const auto t1 = std::chrono::steady_clock::now();
     stats.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
 
-    // Launch in bands of rows so progress can be shown and no launch runs for minutes.
+    // Launch in bands of rows so progress can be shown, each band large enough
+    // (>= 256k pixels, about one thread per resident slot on an H100/H200) to fill the GPU.
     const dim3 block(16, 8);
-    const int band = std::max(8, static_cast<int>(65536 / std::max(1, options.spp)) /
-                                     std::max(1, region.width()) * 8);
+    const int band = std::max(8, (262144 + region.width() - 1) / std::max(1, region.width()));
     for (int row0 = region.y0; row0 < region.y1; row0 += band) {
         const int row1 = std::min(region.y1, row0 + band);
         const dim3 grid((region.width() + block.x - 1) / block.x,
