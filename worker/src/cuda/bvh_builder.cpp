@@ -6,10 +6,17 @@
 namespace farm::render {
 namespace {
 
+// Plain comparisons, not vmin/vmax: those go through fminf/fmaxf, which the host
+// compiler calls out of line (NaN rules) and which took a third of the build's time.
+inline float lesser(float a, float b) { return b < a ? b : a; }
+inline float greater(float a, float b) { return b > a ? b : a; }
+inline V3 lesser(V3 a, V3 b) { return V3(lesser(a.x, b.x), lesser(a.y, b.y), lesser(a.z, b.z)); }
+inline V3 greater(V3 a, V3 b) { return V3(greater(a.x, b.x), greater(a.y, b.y), greater(a.z, b.z)); }
+
 struct Box {
     V3 lo{1e30f}, hi{-1e30f};
-    void grow(V3 p) { lo = vmin(lo, p), hi = vmax(hi, p); }
-    void grow(const Box& b) { lo = vmin(lo, b.lo), hi = vmax(hi, b.hi); }
+    void grow(V3 p) { lo = lesser(lo, p), hi = greater(hi, p); }
+    void grow(const Box& b) { lo = lesser(lo, b.lo), hi = greater(hi, b.hi); }
     float area() const {
         const V3 d = hi - lo;
         return d.x < 0 ? 0.0f : 2.0f * (d.x * d.y + d.y * d.z + d.z * d.x);
@@ -29,6 +36,11 @@ constexpr int kBins = 16, kMaxLeaf = 4, kMaxDepth = 60;
 FlatBvh build_bvh(const RenderScene& scene) {
     std::vector<float> world;  // 9 floats per triangle, original order
     std::vector<int> inst_of, prim_of;
+    std::size_t total = 0;
+    for (const InstanceView& inst : scene.instances) total += scene.meshes[inst.mesh].triangle_count;
+    world.reserve(9 * total);
+    inst_of.reserve(total);
+    prim_of.reserve(total);
     for (std::size_t i = 0; i < scene.instances.size(); ++i) {
         const InstanceView& inst = scene.instances[i];
         const MeshView& m = scene.meshes[inst.mesh];
@@ -71,33 +83,40 @@ FlatBvh build_bvh(const RenderScene& scene) {
         int best_axis = -1, best_split = 0;
         float best_cost = count * bounds.area();
         if (count > kMaxLeaf && t.depth < kMaxDepth) {
+            // All three axes binned in one pass over the primitives.
+            std::array<std::array<Box, kBins>, 3> bins;
+            std::array<std::array<int, kBins>, 3> cnt{};
+            float scale[3];
             for (int a = 0; a < 3; ++a) {
                 const float ext = cb.hi[a] - cb.lo[a];
-                if (ext <= 0) continue;
-                std::array<Box, kBins> bins;
-                std::array<int, kBins> cnt{};
-                for (int i = t.begin; i < t.end; ++i) {
+                scale[a] = ext > 0 ? kBins / ext : 0.0f;
+            }
+            for (int i = t.begin; i < t.end; ++i) {
+                const Prim& pr = prims[i];
+                for (int a = 0; a < 3; ++a) {
                     const int b = std::min(
-                        kBins - 1, static_cast<int>((prims[i].centroid[a] - cb.lo[a]) /
-                                                    ext * kBins));
-                    bins[b].grow(prims[i].box);
-                    ++cnt[b];
+                        kBins - 1, static_cast<int>((pr.centroid[a] - cb.lo[a]) * scale[a]));
+                    bins[a][b].grow(pr.box);
+                    ++cnt[a][b];
                 }
+            }
+            for (int a = 0; a < 3; ++a) {
+                if (scale[a] <= 0) continue;
                 // Sweep: cost of splitting after bin s = left area * left count + right
-                // ...
+                // area * right count.
                 std::array<float, kBins> left_cost{};
                 Box acc;
                 int c = 0;
                 for (int s = 0; s < kBins - 1; ++s) {
-                    acc.grow(bins[s]);
-                    c += cnt[s];
+                    acc.grow(bins[a][s]);
+                    c += cnt[a][s];
                     left_cost[s] = c ? acc.area() * c : 0;
                 }
                 acc = Box{};
                 c = 0;
                 for (int s = kBins - 1; s > 0; --s) {
-                    acc.grow(bins[s]);
-                    c += cnt[s];
+                    acc.grow(bins[a][s]);
+                    c += cnt[a][s];
                     const float cost = left_cost[s - 1] + (c ? acc.area() * c : 0);
                     if (cost < best_cost) best_cost = cost, best_axis = a, best_split = s;
                 }
@@ -118,14 +137,14 @@ FlatBvh build_bvh(const RenderScene& scene) {
             mid = t.begin + count / 2;
         } else {
             const int a = best_axis;
-            const float ext = cb.hi[a] - cb.lo[a];
+            const float scale = kBins / (cb.hi[a] - cb.lo[a]);  // as the binning above
             mid = static_cast<int>(
                 std::partition(
                     prims.begin() + t.begin, prims.begin() + t.end,
                     [&](const Prim& p) {
                         return std::min(kBins - 1,
-                                        static_cast<int>((p.centroid[a] - cb.lo[a]) /
-                                                         ext * kBins)) < best_split;
+                                        static_cast<int>((p.centroid[a] - cb.lo[a]) *
+                                                         scale)) < best_split;
                     }) -
                 prims.begin());
             if (mid == t.begin || mid == t.end) mid = t.begin + count / 2;
