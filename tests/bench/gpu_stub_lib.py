@@ -19,11 +19,9 @@ for line in out.splitlines():
     if typ in ("FUNC", "IFUNC", "NOTYPE"): funcs[name] = ver
     elif typ in ("OBJECT", "TLS", "COMMON"):
         objs[name] = (ver, max(8, int(size, 0) if size.startswith("0x") else int(size)), typ)
-vers = {}
-for d in (funcs, objs):
-    for n, v in d.items():
-        v = v if isinstance(v, str) or v is None else v[0]
-        if v: vers.setdefault(v, []).append(n)
+vers = {}  # version node -> its symbols
+for n, v in list(funcs.items()) + [(n, o[0]) for n, o in objs.items()]:
+    if v: vers.setdefault(v, []).append(n)
 base = os.path.join(outdir, soname)
 with open(base + ".s", "w") as s:
     s.write('.section .note.GNU-stack,"",@progbits\n.text\n')
@@ -38,7 +36,7 @@ with open(base + ".c", "w") as c:
     c.write('#include <stdio.h>\n#include <stdlib.h>\nvoid __farm_stub_called(const char* lib){fprintf(stderr,"stub library %s called: its code path is not carried\\n",lib);abort();}\n')
 args = ["gcc", "-shared", "-fPIC", "-o", base, base + ".s", base + ".c", f"-Wl,-soname,{soname}"]
 if vers:
-    # Version nodes are written in the order readelf lists them is lost; any order links.
+    # One node per version the library defines; the consumers' references name them.
     with open(base + ".map", "w") as m:
         for v, names in vers.items():
             m.write(v + " {\n global:\n" + "".join(f'  "{n}";\n' for n in names) + "};\n")

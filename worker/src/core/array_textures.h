@@ -27,6 +27,9 @@ struct ArrayTexture {
 struct ArrayTextures {
     const ArrayTexture* textures;
 
+    // Texels along one side of MIP level `level` (the baker halves, rounding down, to 1).
+    FARM_HD static int level_size(int n, int level) { return n >> level > 0 ? n >> level : 1; }
+
     FARM_HD static int wrap(int i, int n, int repeat) {
         if (repeat) {
             i %= n;
@@ -40,8 +43,7 @@ struct ArrayTextures {
     // that both read the same level).
     FARM_HD static int level_for(const ArrayTexture& t, float width) {
         for (int m = 0; m < t.levels; ++m) {
-            const int w = t.width >> m > 0 ? t.width >> m : 1;
-            const int h = t.height >> m > 0 ? t.height >> m : 1;
+            const int w = level_size(t.width, m), h = level_size(t.height, m);
             if (width * (w < h ? w : h) <= 1.0f) return m;
         }
         return t.levels - 1;  // NaN widths land here too
@@ -51,8 +53,7 @@ struct ArrayTextures {
         const ArrayTexture& t = textures[id];
         const int level = level_for(t, width);
         const std::uint8_t* rgba = t.rgba + 4 * static_cast<long>(t.offset[level]);
-        const int tw = t.width >> level > 0 ? t.width >> level : 1;
-        const int th = t.height >> level > 0 ? t.height >> level : 1;
+        const int tw = level_size(t.width, level), th = level_size(t.height, level);
         // Texel centres at half-integers, as OpenImageIO does.
         const float x = u * tw - 0.5f, y = v * th - 0.5f;
         const float fx = floorf(x), fy = floorf(y);

@@ -37,19 +37,18 @@ BakedTexture bake_texture(const TextureSource& source) {
         const std::uint32_t dst = src + static_cast<std::uint32_t>(w) * h;
         t.offset[t.levels++] = dst;
         t.rgba.resize(4 * (static_cast<std::size_t>(dst) + static_cast<std::size_t>(w2) * h2));
-        for (int y = 0; y < h2; ++y)
-            for (int x = 0; x < w2; ++x)
-                for (int c = 0; c < 4; ++c) {
-                    const int xa = std::min(2 * x, w - 1), xb = std::min(2 * x + 1, w - 1);
-                    const int ya = std::min(2 * y, h - 1), yb = std::min(2 * y + 1, h - 1);
-                    auto at = [&](int i, int j) {
-                        return static_cast<int>(
-                            t.rgba[4 * (src + static_cast<std::size_t>(j) * w + i) + c]);
-                    };
-                    t.rgba[4 * (dst + static_cast<std::size_t>(y) * w2 + x) + c] =
-                        static_cast<std::uint8_t>(
-                            (at(xa, ya) + at(xb, ya) + at(xa, yb) + at(xb, yb) + 2) / 4);
-                }
+        for (int y = 0; y < h2; ++y) {
+            const int ya = std::min(2 * y, h - 1), yb = std::min(2 * y + 1, h - 1);
+            for (int x = 0; x < w2; ++x) {
+                const int xa = std::min(2 * x, w - 1), xb = std::min(2 * x + 1, w - 1);
+                auto at = [&](int i, int j, int c) {
+                    return static_cast<int>(t.rgba[4 * (src + static_cast<std::size_t>(j) * w + i) + c]);
+                };
+                for (int c = 0; c < 4; ++c)
+                    t.rgba[4 * (dst + static_cast<std::size_t>(y) * w2 + x) + c] = static_cast<std::uint8_t>(
+                        (at(xa, ya, c) + at(xb, ya, c) + at(xa, yb, c) + at(xb, yb, c) + 2) / 4);
+            }
+        }
         w = w2;
         h = h2;
     }
