@@ -66,6 +66,9 @@ void add_job_spec_options(CLI::App& cmd, JobSpecArgs& a) {
     cmd.add_option("--budget", a.budget, "budget in yuan: the job pauses before spending more")
         ->check(CLI::NonNegativeNumber);
     cmd.add_option("--name", a.name, "a label for the job");
+    cmd.add_option("--order", a.order,
+                   "frame order: interleaved (default: the whole shot early, at a coarse step) or sequential")
+        ->check(CLI::IsMember({"interleaved", "sequential"}));
     cmd.add_flag("--no-probe", a.no_probe, "skip the sample renders that estimate cost");
 }
 
@@ -95,6 +98,7 @@ json::object job_spec(const JobSpecArgs& a) {
     if (a.budget > 0) spec["budget_yuan"] = a.budget;
     if (!a.name.empty()) spec["name"] = a.name;
     if (a.no_probe) spec["probe"] = false;
+    if (!a.order.empty()) spec["frame_order"] = a.order;
     return spec;
 }
 

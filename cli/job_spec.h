@@ -10,7 +10,7 @@
 namespace farm::cli {
 
 struct JobSpecArgs {
-    std::string project, snapshot, settings, frames, res, tiles, deadline, name;
+    std::string project, snapshot, settings, frames, res, tiles, deadline, name, order;
     int spp = 0, depth = 0, priority = 50;
     double budget = 0;
     bool no_probe = false;

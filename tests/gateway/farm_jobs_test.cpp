@@ -36,6 +36,10 @@ TEST_CASE("job specs are validated, naming the bad field", "[gateway][farm]") {
                Catch::Contains("priority"));
     CHECK_THAT(error_for(farm, R"({"project": "shot", "budget_yuan": -1})", 400),
                Catch::Contains("budget_yuan"));
+    CHECK_THAT(error_for(farm, R"({"project": "shot", "frame_order": "random"})", 400),
+               Catch::Contains("frame_order"));
+    CHECK_THAT(error_for(farm, R"({"project": "shot", "frame_order": 1})", 400),
+               Catch::Contains("frame_order"));
     CHECK_THAT(error_for(farm, R"({"project": "shot", "colour": 1})", 400),
                Catch::Contains("colour"));
     CHECK_THAT(error_for(farm, R"({"project": "shot", "snapshot": "xyz"})", 400),

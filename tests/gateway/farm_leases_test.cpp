@@ -215,3 +215,29 @@ TEST_CASE("a job whose projected cost exceeds its budget pauses before spending"
     CHECK(json_body(r).at("state") == "queued");
     CHECK(w.lease(1));
 }
+
+TEST_CASE("frames are leased interleaved by default and in order on request", "[gateway][farm]") {
+    Farm farm;
+    FakeWorker w(farm.gateway->port());
+    auto frames_leased = [&](const std::string& extra) {
+        const std::string id(farm.submit(R"({"project": "shot", "frames": [1, 8], "split": {"tiles_x": 2, "tiles_y": 1},
+                                             "overrides": {"width": 16, "height": 8})" + extra + "}")
+                                 .at("id").as_string());
+        std::vector<int> frames;
+        for (int guard = 0; guard < 40 && farm.job(id).at("state") != "done"; ++guard) {
+            auto l = w.lease(5);
+            if (!l) continue;
+            frames.push_back(static_cast<int>(l->at("frame").to_number<std::int64_t>()));
+            CHECK(w.upload(*l).result_int() == 200);
+        }
+        CHECK(farm.job(id).at("state") == "done");
+        return std::make_pair(std::string(farm.job(id).at("frame_order").as_string()), frames);
+    };
+    // Both tiles of a frame, then the next frame: bit-reversed over the shot.
+    auto [order, frames] = frames_leased("");
+    CHECK(order == "interleaved");
+    CHECK(frames == std::vector<int>{1, 1, 5, 5, 3, 3, 7, 7, 2, 2, 6, 6, 4, 4, 8, 8});
+    std::tie(order, frames) = frames_leased(R"(, "frame_order": "sequential")");
+    CHECK(order == "sequential");
+    CHECK(frames == std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8});
+}

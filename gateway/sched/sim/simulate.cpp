@@ -9,6 +9,7 @@
 #include <map>
 #include <queue>
 
+#include "farm/sched/frame_order.h"
 #include "farm/sched/scheduler.h"
 
 namespace farm::sim {
@@ -28,21 +29,6 @@ constexpr double kTick = 30;  // a held worker asks again this often (a long-pol
 constexpr int kProbes = 3;
 
 enum class Ev { arrive, task_end, down, up, tick };
-
-// Frames in bit-reversed order (0, n/2, n/4, 3n/4, ...): every prefix spreads over the
-// whole shot, so the frames done so far are a fair sample of those left.
-std::vector<int> interleaved(int n) {
-    int bits = 0;
-    while ((1 << bits) < n) ++bits;
-    std::vector<int> out;
-    for (int i = 0; i < (1 << bits); ++i) {
-        int r = 0;
-        for (int b = 0; b < bits; ++b)
-            if (i & (1 << b)) r |= 1 << (bits - 1 - b);
-        if (r < n) out.push_back(r);
-    }
-    return out;
-}
 
 struct Event {
     double t;
@@ -206,7 +192,7 @@ class Sim {
         jr.arrived = true;
         if (jr.booked) return;  // known since the start; its tasks may run from now
         const int n = static_cast<int>(t_.jobs[j].frame_mrays.size());
-        for (int f : interleaved(n)) jr.queue.push_back(f);
+        for (int f : sched::frame_sequence(n)) jr.queue.push_back(f);
         if (p_ == Policy::xixuan) {
             if (know_.frame_times)
                 tell_frame_times(j);
@@ -223,7 +209,7 @@ class Sim {
         JobRun& jr = j_[j];
         jr.booked = true;
         const int n = static_cast<int>(t_.jobs[j].frame_mrays.size());
-        for (int f : interleaved(n)) jr.queue.push_back(f);
+        for (int f : sched::frame_sequence(n)) jr.queue.push_back(f);
         tell_frame_times(j);
         sched_.upsert_job(info(j));
     }

@@ -70,7 +70,7 @@ json::object Engine::job_json(const std::string& id) {
     auto st = db_.query(
         "SELECT id, tenant, name, project, snapshot, settings, state, frame_start, "
         "frame_end, width, height, spp, max_depth, tiles_x, tiles_y, priority, "
-        "deadline_unix, budget_yuan, created_unix, paused_reason, workload FROM jobs WHERE id = ?1",
+        "deadline_unix, budget_yuan, created_unix, paused_reason, workload, frame_order FROM jobs WHERE id = ?1",
         {id});
     if (!st.step()) throw ApiError(bhttp::status::not_found, "no job " + id);
     json::object j;
@@ -90,6 +90,7 @@ json::object Engine::job_json(const std::string& id) {
     j["created_unix"] = st.i64(18);
     j["paused_reason"] = st.null(19) ? json::value(nullptr) : json::value(st.text(19));
     j["workload"] = st.text(20);
+    j["frame_order"] = st.text(21);
     const std::int64_t frames_total = st.i64(8) - st.i64(7) + 1;
 
     json::object tasks{{"total", 0}, {"queued", 0}, {"leased", 0}, {"rendering", 0},

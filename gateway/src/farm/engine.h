@@ -26,6 +26,7 @@
 #include "farm/db.h"
 #include "farm/events.h"
 #include "farm/gateway/stitcher.h"
+#include "farm/sched/frame_order.h"
 #include "farm/sched/scheduler.h"
 #include "farm/transfer/store.h"
 
@@ -160,6 +161,7 @@ class Engine {
         std::optional<std::int64_t> deadline;
         std::optional<double> budget;
         bool probe = true;
+        sched::FrameOrder frame_order = sched::FrameOrder::interleaved;
         std::uint64_t snapshot_bytes = 0;
     };
     NewJob resolve_spec(const std::string& tenant, const json::value& spec, bool for_quote);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "farm/engine.h"
+#include "farm/sched/frame_order.h"
 #include "farm/transfer/manifest.h"
 #include "farm/settings_reader.h"
 
@@ -54,7 +55,7 @@ Engine::NewJob Engine::resolve_spec(const std::string& tenant, const json::value
     const json::object& spec = spec_value.as_object();
     static const char* known[] = {"project", "snapshot", "settings", "frames", "overrides",
                                   "split", "priority", "deadline_unix", "budget_yuan", "name",
-                                  "probe"};
+                                  "probe", "frame_order"};
     for (const auto& kv : spec) {
         bool ok = false;
         for (const char* k : known) ok = ok || kv.key() == k;
@@ -116,6 +117,9 @@ Engine::NewJob Engine::resolve_spec(const std::string& tenant, const json::value
         if (!v->is_bool()) bad("'probe' must be true or false");
         nj.probe = v->as_bool();
     }
+    if (const std::string order = string_field(spec, "frame_order");
+        !order.empty() && !sched::parse_frame_order(order, nj.frame_order))
+        bad("'frame_order' must be \"interleaved\" or \"sequential\", not '" + order + "'");
     nj.name = string_field(spec, "name");
     if (nj.name.size() > 200) bad("'name' is longer than 200 bytes");
     (void)for_quote;
@@ -177,9 +181,9 @@ std::string Engine::insert_job(const std::string& tenant, const NewJob& nj, cons
     db_.run("INSERT INTO jobs (id, seq, tenant, name, project, snapshot, settings, out_name, "
             "camera, fps, state, frame_start, frame_end, width, height, spp, max_depth, "
             "tiles_x, tiles_y, priority, deadline_unix, budget_yuan, created_unix, kind, workload, "
-            "snapshot_bytes) VALUES "
+            "snapshot_bytes, frame_order) VALUES "
             "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'queued',?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-            "?23,?24,?25)",
+            "?23,?24,?25,?26)",
             {id, seq, tenant, nj.name, nj.project, nj.snapshot, nj.settings_path, nj.out_name,
              nj.camera, nj.fps, std::int64_t{nj.frame_start}, std::int64_t{nj.frame_end},
              std::int64_t{nj.width}, std::int64_t{nj.height}, std::int64_t{nj.spp},
@@ -187,7 +191,7 @@ std::string Engine::insert_job(const std::string& tenant, const NewJob& nj, cons
              nj.priority, nj.deadline ? DbValue(*nj.deadline) : DbValue(nullptr),
              nj.budget ? DbValue(*nj.budget) : DbValue(nullptr),
              static_cast<std::int64_t>(now_unix()), kind, nj.workload,
-             static_cast<std::int64_t>(nj.snapshot_bytes)});
+             static_cast<std::int64_t>(nj.snapshot_bytes), std::string(sched::to_string(nj.frame_order))});
     return id;
 }
 
@@ -216,12 +220,14 @@ json::object Engine::create_job(const std::string& tenant, const json::value& sp
         std::lock_guard lock(mutex_);
         EngineTx tx(*this);
         const std::string id = insert_job(tenant, nj, "render");
+        const std::vector<int> rank = sched::frame_ranks(nj.frame_end - nj.frame_start + 1, nj.frame_order);
         for (int f = nj.frame_start; f <= nj.frame_end; ++f) {
             for (std::size_t t = 0; t < grid.size(); ++t) {
-                db_.run("INSERT INTO tasks (job_id, frame, tile, x0, y0, x1, y1, state) VALUES "
-                        "(?1,?2,?3,?4,?5,?6,?7,'queued')",
+                db_.run("INSERT INTO tasks (job_id, frame, tile, x0, y0, x1, y1, state, dispatch_rank) VALUES "
+                        "(?1,?2,?3,?4,?5,?6,?7,'queued',?8)",
                         {id, std::int64_t{f}, static_cast<std::int64_t>(t), std::int64_t{grid[t].x0},
-                         std::int64_t{grid[t].y0}, std::int64_t{grid[t].x1}, std::int64_t{grid[t].y1}});
+                         std::int64_t{grid[t].y0}, std::int64_t{grid[t].x1}, std::int64_t{grid[t].y1},
+                         std::int64_t{rank[static_cast<std::size_t>(f - nj.frame_start)]}});
             }
         }
         // A workload seen before (an earlier job or a quote) needs no probes.

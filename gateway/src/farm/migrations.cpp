@@ -107,6 +107,13 @@ CREATE TABLE quotes (
 INSERT INTO ledger (job_id, site, kind, device_seconds, gross_yuan, net_yuan, created_unix)
     SELECT job_id, site, 'render', render_seconds, cost_yuan, cost_yuan, 0 FROM usage;
 )sql",
+    // 3: the order a job's frames are handed out in (farm/sched/frame_order.h). Jobs from
+    // before keep frame order: their tasks all rank 0, so frame and tile decide.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN frame_order TEXT NOT NULL DEFAULT 'sequential';
+ALTER TABLE tasks ADD COLUMN dispatch_rank INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_dispatch ON tasks(job_id, kind, state, dispatch_rank, frame, tile);
+)sql",
 };
 
 }  // namespace farm::gateway

@@ -198,7 +198,7 @@ std::optional<json::object> Engine::try_lease(const std::string& worker) {
         auto st = db_.query("SELECT t.id FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE "
                             "t.job_id = ?1 AND t.kind = ?2 AND t.state = 'queued' AND "
                             "t.not_before <= ?3 AND j.state IN ('queued','running') "
-                            "ORDER BY t.frame, t.tile LIMIT 1",
+                            "ORDER BY t.dispatch_rank, t.frame, t.tile LIMIT 1",
                             {job, probe ? "probe" : "render", now});
         if (!st.step()) return false;
         task = st.i64(0);
