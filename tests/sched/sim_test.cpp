@@ -119,6 +119,22 @@ TEST_CASE("farm-sim LP bound: no frame renders before its snapshot can reach the
     CHECK(lp.cost == Approx(15.5).epsilon(1e-6));
 }
 
+TEST_CASE("farm-sim whole-staging bound: branch and bound stages whole snapshots", "[sched][sim]") {
+    // Two sites; 90 frames. With whole stagings the best is one site: 60 frames on its
+    // cheap worker (1), 30 on its dear one (10), staging 10: 21 (both sites: 1.5 + 20).
+    // The relaxation stages half a snapshot at the second site for its cheap worker's
+    // half hour: 1 + 0.5 + 10 + 5 = 16.5.
+    const LpResult lp = lp_bound(cheap_and_dear({"a", "b"}, 1e6, 90), 60);
+    REQUIRE(lp.solved);
+    CHECK(lp.cost == Approx(16.5).epsilon(1e-3));
+    REQUIRE(lp.whole_run);
+    CHECK(lp.whole_optimal);
+    CHECK(lp.whole_bound == Approx(21).epsilon(1e-3));
+    CHECK(lp.whole_best == Approx(lp.whole_bound));
+    // Not asked for: not run.
+    CHECK_FALSE(lp_bound(cheap_and_dear({"a", "b"}, 1e6, 90)).whole_run);
+}
+
 TEST_CASE("farm-sim foresight: told every frame's work the scheduler runs no probes", "[sched][sim]") {
     TraceSpec spec;
     spec.sites = 3;

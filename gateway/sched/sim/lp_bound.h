@@ -28,8 +28,14 @@ struct LpResult {
         std::map<std::string, double> tasks_by_site;
     };
     std::map<std::string, Job> per_job;  // by job id: where the relaxation spends
+    // When asked: the same problem with whole stagings (each y 0 or 1), by GLPK's branch
+    // and bound. `whole_bound` is proven (a lower bound on any schedule, tighter than
+    // `cost`); `whole_best` is the cheapest such fluid plan found; equal when `whole_optimal`.
+    bool whole_run = false, whole_optimal = false;
+    double whole_bound = 0, whole_best = 0, whole_seconds = 0;
 };
 
-LpResult lp_bound(const Trace& t);
+// `whole_staging_s` > 0: also solve with whole stagings for at most that many seconds.
+LpResult lp_bound(const Trace& t, double whole_staging_s = 0);
 
 }  // namespace farm::sim
