@@ -275,7 +275,7 @@ LpResult lp_bound(const Trace& t, double whole_staging_s) {
         res.note = "some deadlines are infeasible even for the relaxation; late hours allowed at a penalty";
         solve(true, res);
     }
-    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() - res.whole_seconds;
     return res;
 }
 
